@@ -1,0 +1,1 @@
+//! canon (being written)

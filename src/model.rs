@@ -1,0 +1,208 @@
+//! Domain types shared by every pipeline stage.
+//!
+//! Plain data only: no I/O, no clock, and no types from the crates that the edge modules own
+//! (`rusqlite`, `feed_rs`, `reqwest`, `clap`). The one foreign type used here is [`url::Url`],
+//! the vocabulary type for addresses throughout the crate.
+
+use std::fmt;
+
+use url::Url;
+
+/// A point in time: whole seconds since the Unix epoch, UTC.
+///
+/// Seconds are as precise as feeds and HTTP dates get, and an integer orders, stores and
+/// compares exactly, which keeps published output byte-identical between runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The timestamp `seconds` after the Unix epoch.
+    pub const fn from_unix(seconds: i64) -> Self {
+        Timestamp(seconds)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub const fn unix(self) -> i64 {
+        self.0
+    }
+
+    /// This timestamp moved forward by `duration` (saturating).
+    pub fn plus(self, duration: std::time::Duration) -> Self {
+        let seconds = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(seconds))
+    }
+
+    /// This timestamp moved back by `duration` (saturating).
+    pub fn minus(self, duration: std::time::Duration) -> Self {
+        let seconds = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_sub(seconds))
+    }
+
+    /// The time in RFC 3339 form, UTC (`2026-11-28T13:00:00Z`).
+    pub fn to_rfc3339(self) -> String {
+        self.to_chrono()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// Parses an RFC 3339 date-time (`2026-11-28T13:00:00Z`, any offset).
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        chrono::DateTime::parse_from_rfc3339(text.trim())
+            .ok()
+            .map(|date| Timestamp(date.timestamp()))
+    }
+
+    /// The same instant as a chrono date, for formatting at the edges.
+    pub fn to_chrono(self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp(self.0, 0).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+/// The database id of a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FeedId(pub i64);
+
+/// The database id of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryId(pub i64);
+
+/// A story's stable id: the id of the first entry that carried it, kept forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StoryId(pub i64);
+
+impl fmt::Display for StoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// frontpage's own identity of an entry within one feed (see [`crate::canon::entry_key`]).
+///
+/// Deterministic: the same item fetched twice gets the same key, so it is stored once.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryKey(pub String);
+
+impl EntryKey {
+    /// The key as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// HTTP cache validators exactly as a server sent them (quotes and `W/` kept).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// The `ETag` header, byte for byte.
+    pub etag: Option<String>,
+    /// The `Last-Modified` header, byte for byte.
+    pub last_modified: Option<String>,
+}
+
+/// A feed document as parsed: its metadata and its entries in document order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedFeed {
+    /// The feed's own title, plain text.
+    pub title: Option<String>,
+    /// The site the feed belongs to.
+    pub site_link: Option<Url>,
+    /// RSS `<ttl>`, in minutes, when given.
+    pub ttl_minutes: Option<u32>,
+    /// The entries, in the order the document lists them.
+    pub entries: Vec<ParsedEntry>,
+}
+
+/// One entry of a parsed feed, before storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedEntry {
+    /// frontpage's deterministic identity of the entry within its feed.
+    pub key: EntryKey,
+    /// The guid or Atom id as the feed wrote it, when it wrote one.
+    pub guid: Option<String>,
+    /// The article link, resolved to an absolute URL.
+    pub link: Option<Url>,
+    /// Plain-text title (markup removed).
+    pub title: Option<String>,
+    /// Summary or description, as HTML (unsanitized: publishing sanitizes).
+    pub summary: Option<String>,
+    /// Full content, as HTML (unsanitized: publishing sanitizes).
+    pub content: Option<String>,
+    /// Author names, joined with ", ".
+    pub author: Option<String>,
+    /// Publication time, when the feed gives a parseable one.
+    pub published: Option<Timestamp>,
+    /// Last update time, when the feed gives a parseable one.
+    pub updated: Option<Timestamp>,
+    /// Discussion page (RSS `<comments>`).
+    pub comments: Option<Url>,
+    /// Categories or tags the feed gives the entry.
+    pub categories: Vec<String>,
+}
+
+/// A story ready to publish: one item of the merged feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Stable id; published as the item's guid / Atom id.
+    pub id: StoryId,
+    /// Plain-text title.
+    pub title: String,
+    /// The original article.
+    pub link: Option<Url>,
+    /// HTML summary of the story (unsanitized: publishing sanitizes).
+    pub summary: Option<String>,
+    /// Author, when known.
+    pub author: Option<String>,
+    /// The story's earliest publish time.
+    pub published: Timestamp,
+    /// The latest update of any of its entries.
+    pub updated: Timestamp,
+    /// Discussion page, when known.
+    pub comments: Option<Url>,
+    /// Categories: the entries' categories and the feeds' tags, deduplicated and sorted.
+    pub categories: Vec<String>,
+    /// The feeds that carry the story, the first one being where its main entry came from.
+    pub sources: Vec<Source>,
+}
+
+/// A feed that carries a story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The feed's configured name.
+    pub feed_name: String,
+    /// The feed's URL.
+    pub feed_url: Url,
+    /// The site the feed belongs to, when the feed says.
+    pub site_link: Option<Url>,
+    /// This feed's link to the story.
+    pub entry_link: Option<Url>,
+}
+
+/// The merged feed's own metadata, from `[publish]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    /// Feed title.
+    pub title: String,
+    /// Public base URL of the site.
+    pub link: Url,
+    /// One-line description.
+    pub description: String,
+    /// The URL the feed itself is served at (its self link).
+    pub self_url: Url,
+    /// When the feed was built; the clock of the run, so output is reproducible.
+    pub updated: Timestamp,
+}
+
+impl Channel {
+    /// The URI published as a story's guid / Atom id: built from the public base URL, so it
+    /// stays the same for as long as the site does.
+    pub fn story_uri(&self, id: StoryId) -> String {
+        match self.link.join(&format!("story/{id}")) {
+            Ok(url) => url.to_string(),
+            Err(_) => format!("{}story/{id}", self.link),
+        }
+    }
+}
