@@ -1,1 +1,208 @@
-//! cli (being written)
+//! The command line: clap types and the parsing of flag values.
+//!
+//! The only module that knows clap. It turns arguments into plain typed values (paths,
+//! `Timestamp`s, enums); it reads no files and does no work — `cmd` does.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Timestamp;
+
+/// Fetches RSS/Atom feeds into SQLite, merges entries that are the same story, and publishes
+/// one merged feed.
+#[derive(Debug, Parser)]
+#[command(name = "frontpage", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "FRONTPAGE_CONFIG",
+        default_value = "feeds.toml",
+        value_name = "FILE"
+    )]
+    pub config: PathBuf,
+
+    /// Print nothing but errors that stop the command.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Log more to stderr (-v: each request, -vv: debugging detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The clock to use instead of the system's, as RFC 3339 (for tests and replays).
+    #[arg(long, global = true, hide = true, value_parser = parse_now, value_name = "RFC3339")]
+    pub now: Option<Timestamp>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The main job: fetch the due feeds, then publish every output of [publish].
+    Run,
+    /// Fetch the due feeds (or all of them) and store new and changed entries.
+    Fetch(FetchArgs),
+    /// Write the merged feed.
+    Publish(PublishArgs),
+    /// Search and list stored entries.
+    Query(QueryArgs),
+    /// Show the health of every feed.
+    Feeds(FeedsArgs),
+}
+
+/// `frontpage fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Fetch every selected feed, even those not due yet.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Only this feed (by name); repeatable.
+    #[arg(long = "feed", value_name = "NAME")]
+    pub feeds: Vec<String>,
+}
+
+/// `frontpage publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Only this format; without it, every format is written into [publish].output_dir.
+    #[arg(long, value_enum)]
+    pub format: Option<FeedFormat>,
+
+    /// Where to write (`-` for stdout); needs --format. Without it, --format writes to stdout.
+    #[arg(short, long, value_name = "FILE", requires = "format")]
+    pub output: Option<PathBuf>,
+
+    /// Most stories to publish (default: [publish].limit).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: Option<u32>,
+}
+
+/// `frontpage query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Only entries of this feed (by name); repeatable.
+    #[arg(long = "feed", value_name = "NAME")]
+    pub feeds: Vec<String>,
+
+    /// Only entries published since then: a duration ago (`2d`, `12h`) or a date
+    /// (`2026-11-01`, RFC 3339).
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub since: Option<When>,
+
+    /// Only entries published before then (same forms as --since).
+    #[arg(long, value_parser = parse_when, value_name = "WHEN")]
+    pub until: Option<When>,
+
+    /// Most entries to list.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: u32,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// `frontpage feeds`.
+#[derive(Debug, Args)]
+pub struct FeedsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// A published feed format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FeedFormat {
+    /// RSS 2.0.
+    Rss,
+    /// Atom 1.0.
+    Atom,
+}
+
+/// How lists are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// An aligned table for people.
+    Table,
+    /// One JSON array for scripts.
+    Json,
+}
+
+/// A point in time given on the command line: relative to the clock, or absolute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// That long before now.
+    Ago(Duration),
+    /// That moment.
+    At(Timestamp),
+}
+
+impl When {
+    /// The moment meant, given the clock.
+    pub fn resolve(self, now: Timestamp) -> Timestamp {
+        match self {
+            When::Ago(duration) => now.minus(duration),
+            When::At(moment) => moment,
+        }
+    }
+}
+
+fn parse_now(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(text).ok_or_else(|| {
+        format!("expected an RFC 3339 date-time like 2026-11-28T12:00:00Z, got {text:?}")
+    })
+}
+
+/// Parses `2d`, `12h 30m`, `2026-11-01` (midnight UTC) or an RFC 3339 date-time.
+fn parse_when(text: &str) -> Result<When, String> {
+    if let Some(moment) = Timestamp::parse_rfc3339(text) {
+        return Ok(When::At(moment));
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        let midnight = date.and_time(chrono::NaiveTime::MIN).and_utc();
+        return Ok(When::At(Timestamp::from_unix(midnight.timestamp())));
+    }
+    humantime::parse_duration(text.trim())
+        .map(When::Ago)
+        .map_err(|_| {
+            format!("expected a duration like 2d or 12h, or a date like 2026-11-01, got {text:?}")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_accepts_durations_dates_and_datetimes() {
+        let now = Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap();
+        let check = |text: &str, expected: &str| {
+            let when = parse_when(text).unwrap();
+            assert_eq!(
+                when.resolve(now),
+                Timestamp::parse_rfc3339(expected).unwrap(),
+                "{text}"
+            );
+        };
+        check("2d", "2026-11-26T12:00:00Z");
+        check("12h", "2026-11-28T00:00:00Z");
+        check("2026-11-01", "2026-11-01T00:00:00Z");
+        check("2026-11-01T08:30:00+01:00", "2026-11-01T07:30:00Z");
+        assert!(parse_when("yesterday-ish").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

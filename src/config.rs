@@ -4,9 +4,14 @@
 //! names are unique, relative paths are resolved against the file's folder. This module
 //! never touches the network or the database.
 
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde::Deserialize;
+use toml::Spanned;
 use url::Url;
 
 /// The validated configuration.
@@ -127,11 +132,953 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// Validates `text`, the content of the file at `path` (used for messages and for resolving
 /// relative paths).
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let _ = text;
-    Err(ConfigError::Invalid {
-        path: path.to_path_buf(),
-        line: 1,
-        column: 1,
-        message: "configuration parsing is being written".to_string(),
-    })
+    let source = Source { text, path };
+    let raw: RawConfig = toml::from_str(text).map_err(|error| {
+        let span = error.span().unwrap_or(0..0);
+        source.invalid(span, error.message().trim_end().to_string())
+    })?;
+    source.validate(raw)
+}
+
+/// The `User-Agent` sent when `[settings].user_agent` is not set: name, version and project URL.
+pub fn default_user_agent() -> String {
+    format!(
+        "frontpage/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+const DEFAULT_DATABASE: &str = "frontpage.db";
+const DEFAULT_CONCURRENCY: usize = 32;
+const DEFAULT_PER_HOST: usize = 2;
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_MAX_FEED_SIZE: u64 = 16 * 1024 * 1024;
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(60 * 60);
+const DEFAULT_TITLE: &str = "frontpage";
+const DEFAULT_LINK: &str = "http://127.0.0.1:8080/";
+const DEFAULT_DESCRIPTION: &str =
+    "Stories from the feeds in feeds.toml, merged and ranked by frontpage";
+const DEFAULT_OUTPUT_DIR: &str = "public";
+const DEFAULT_LIMIT: usize = 50;
+const DEFAULT_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+const DEFAULT_DECAY: Duration = Duration::from_secs(24 * 60 * 60);
+const DEFAULT_COVERAGE: f64 = 0.5;
+const DEFAULT_POSITION: f64 = 0.5;
+const DEFAULT_WEIGHT: f64 = 1.0;
+
+/// The whole file as written; every section may be missing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    settings: RawSettings,
+    #[serde(default)]
+    publish: RawPublish,
+    #[serde(default)]
+    rank: RawRank,
+    #[serde(default)]
+    feed: Vec<RawFeed>,
+}
+
+/// `[settings]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    database: Option<Spanned<String>>,
+    user_agent: Option<Spanned<String>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host: Option<Spanned<i64>>,
+    timeout: Option<Spanned<String>>,
+    max_feed_size: Option<Spanned<RawSize>>,
+    interval: Option<Spanned<String>>,
+}
+
+/// `[publish]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublish {
+    title: Option<Spanned<String>>,
+    link: Option<Spanned<String>>,
+    description: Option<Spanned<String>>,
+    output_dir: Option<Spanned<String>>,
+    limit: Option<Spanned<i64>>,
+    window: Option<Spanned<String>>,
+}
+
+/// `[rank]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRank {
+    decay: Option<Spanned<String>>,
+    coverage: Option<Spanned<f64>>,
+    position: Option<Spanned<f64>>,
+}
+
+/// One `[[feed]]` as written; only `name` and `url` are required.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    group: Option<Spanned<String>>,
+    weight: Option<Spanned<f64>>,
+    tags: Option<Vec<Spanned<String>>>,
+    interval: Option<Spanned<String>>,
+    ranked: Option<bool>,
+}
+
+/// A size as written: a string such as `"16MiB"` or `"512 KB"`, or a number of bytes.
+#[derive(Debug)]
+enum RawSize {
+    /// A bare TOML integer.
+    Bytes(i64),
+    /// A string for `bytesize` to parse.
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// Accepts an integer or a string.
+        struct RawSizeVisitor;
+
+        impl serde::de::Visitor<'_> for RawSizeVisitor {
+            type Value = RawSize;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a size such as \"16MiB\" or a number of bytes")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<RawSize, E> {
+                Ok(RawSize::Bytes(value))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<RawSize, E> {
+                Ok(RawSize::Bytes(i64::try_from(value).unwrap_or(i64::MAX)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawSize, E> {
+                Ok(RawSize::Text(value.to_string()))
+            }
+        }
+
+        deserializer.deserialize_any(RawSizeVisitor)
+    }
+}
+
+/// The text being validated and its path: turns byte spans into located errors.
+struct Source<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Source<'_> {
+    /// Raw sections become the validated [`Config`].
+    fn validate(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        let settings = self.settings(raw.settings)?;
+        let publish = self.publish(raw.publish)?;
+        let rank = self.rank(raw.rank)?;
+        let mut feeds = Vec::with_capacity(raw.feed.len());
+        let mut first_span_by_name: HashMap<String, Range<usize>> = HashMap::new();
+        for raw_feed in raw.feed {
+            if let Some(first_span) = first_span_by_name.get(raw_feed.name.get_ref()) {
+                let (first_line, _) = line_column(self.text, first_span.start);
+                return Err(self.invalid(
+                    raw_feed.name.span(),
+                    format!(
+                        "duplicate feed name {:?} (first defined on line {first_line})",
+                        raw_feed.name.get_ref()
+                    ),
+                ));
+            }
+            first_span_by_name.insert(raw_feed.name.get_ref().clone(), raw_feed.name.span());
+            feeds.push(self.feed(raw_feed, settings.interval)?);
+        }
+        Ok(Config {
+            path: self.path.to_path_buf(),
+            settings,
+            publish,
+            rank,
+            feeds,
+        })
+    }
+
+    /// `[settings]` with its defaults.
+    fn settings(&self, raw: RawSettings) -> Result<Settings, ConfigError> {
+        let user_agent = match raw.user_agent {
+            Some(value) => self.header_text("user_agent", value)?,
+            None => default_user_agent(),
+        };
+        Ok(Settings {
+            database: self.path_setting("database", raw.database, DEFAULT_DATABASE)?,
+            user_agent,
+            concurrency: self.count("concurrency", raw.concurrency, DEFAULT_CONCURRENCY)?,
+            per_host: self.count("per_host", raw.per_host, DEFAULT_PER_HOST)?,
+            timeout: self.duration("timeout", raw.timeout, DEFAULT_TIMEOUT)?,
+            max_feed_size: self.size("max_feed_size", raw.max_feed_size, DEFAULT_MAX_FEED_SIZE)?,
+            interval: self.duration("interval", raw.interval, DEFAULT_INTERVAL)?,
+        })
+    }
+
+    /// `[publish]` with its defaults; the link always ends with `/`.
+    fn publish(&self, raw: RawPublish) -> Result<PublishSettings, ConfigError> {
+        let link = raw
+            .link
+            .unwrap_or_else(|| Spanned::new(0..0, DEFAULT_LINK.to_string()));
+        Ok(PublishSettings {
+            title: self.text_setting("title", raw.title, DEFAULT_TITLE)?,
+            link: self.base_link(link)?,
+            description: self.text_setting("description", raw.description, DEFAULT_DESCRIPTION)?,
+            output_dir: self.path_setting("output_dir", raw.output_dir, DEFAULT_OUTPUT_DIR)?,
+            limit: self.count("limit", raw.limit, DEFAULT_LIMIT)?,
+            window: self.duration("window", raw.window, DEFAULT_WINDOW)?,
+        })
+    }
+
+    /// `[rank]` with its defaults.
+    fn rank(&self, raw: RawRank) -> Result<RankSettings, ConfigError> {
+        Ok(RankSettings {
+            decay: self.duration("decay", raw.decay, DEFAULT_DECAY)?,
+            coverage: self.non_negative("coverage", raw.coverage, DEFAULT_COVERAGE)?,
+            position: self.non_negative("position", raw.position, DEFAULT_POSITION)?,
+        })
+    }
+
+    /// One `[[feed]]`; its interval defaults to `default_interval` from `[settings]`.
+    fn feed(&self, raw: RawFeed, default_interval: Duration) -> Result<FeedSpec, ConfigError> {
+        if raw.name.get_ref().trim().is_empty() {
+            return Err(self.invalid(raw.name.span(), "feed name must not be empty".to_string()));
+        }
+        let url = self.http_url(&raw.url)?;
+        let group = match raw.group {
+            Some(group) if group.get_ref().trim().is_empty() => {
+                return Err(self.invalid(group.span(), "group must not be empty".to_string()));
+            }
+            Some(group) => group.into_inner(),
+            None => default_group(&url),
+        };
+        let mut tags: Vec<String> = Vec::new();
+        for tag in raw.tags.unwrap_or_default() {
+            let valid = !tag.get_ref().is_empty()
+                && tag
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+            if !valid {
+                return Err(self.invalid(
+                    tag.span(),
+                    format!(
+                        "invalid tag {:?}: a tag is letters, digits, \"-\" and \"_\"",
+                        tag.get_ref()
+                    ),
+                ));
+            }
+            let tag = tag.into_inner();
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok(FeedSpec {
+            name: raw.name.into_inner(),
+            url,
+            group,
+            weight: self.non_negative("weight", raw.weight, DEFAULT_WEIGHT)?,
+            tags,
+            interval: self.duration("interval", raw.interval, default_interval)?,
+            ranked: raw.ranked.unwrap_or(false),
+        })
+    }
+
+    /// An absolute http or https URL.
+    fn http_url(&self, value: &Spanned<String>) -> Result<Url, ConfigError> {
+        let text = value.get_ref();
+        let url = Url::parse(text).map_err(|error| {
+            self.invalid(value.span(), format!("invalid url {text:?}: {error}"))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(self.invalid(
+                value.span(),
+                format!(
+                    "invalid url {text:?}: the scheme must be http or https, not {:?}",
+                    url.scheme()
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    /// `[publish].link`: an http(s) base URL without query or fragment, ending with `/` so
+    /// that `Url::join` appends to it.
+    fn base_link(&self, value: Spanned<String>) -> Result<Url, ConfigError> {
+        let mut link = self.http_url(&value)?;
+        if link.query().is_some() || link.fragment().is_some() {
+            return Err(self.invalid(
+                value.span(),
+                format!(
+                    "invalid link {:?}: a base url has no query or fragment",
+                    value.get_ref()
+                ),
+            ));
+        }
+        if !link.path().ends_with('/') {
+            let path = format!("{}/", link.path());
+            link.set_path(&path);
+        }
+        Ok(link)
+    }
+
+    /// A duration such as `"30s"` or `"2h 30m"`, greater than zero.
+    fn duration(
+        &self,
+        key: &str,
+        value: Option<Spanned<String>>,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        let text = value.get_ref();
+        let duration = humantime::parse_duration(text.trim()).map_err(|error| {
+            self.invalid(value.span(), format!("invalid duration {text:?}: {error}"))
+        })?;
+        if duration.is_zero() {
+            return Err(self.invalid(value.span(), format!("{key} must be greater than zero")));
+        }
+        Ok(duration)
+    }
+
+    /// A size in bytes such as `"16MiB"`, `"512 KB"` or `1000`, greater than zero.
+    fn size(
+        &self,
+        key: &str,
+        value: Option<Spanned<RawSize>>,
+        default: u64,
+    ) -> Result<u64, ConfigError> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        let bytes = match value.get_ref() {
+            RawSize::Bytes(bytes) => u64::try_from(*bytes).map_err(|_| {
+                self.invalid(
+                    value.span(),
+                    format!("invalid size {bytes}: it is negative"),
+                )
+            })?,
+            RawSize::Text(text) => text
+                .trim()
+                .parse::<bytesize::ByteSize>()
+                .map_err(|error| {
+                    self.invalid(value.span(), format!("invalid size {text:?}: {error}"))
+                })?
+                .as_u64(),
+        };
+        if bytes == 0 {
+            return Err(self.invalid(value.span(), format!("{key} must be greater than zero")));
+        }
+        Ok(bytes)
+    }
+
+    /// A count of at least 1.
+    fn count(
+        &self,
+        key: &str,
+        value: Option<Spanned<i64>>,
+        default: usize,
+    ) -> Result<usize, ConfigError> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        match usize::try_from(*value.get_ref()) {
+            Ok(count) if count >= 1 => Ok(count),
+            _ => Err(self.invalid(
+                value.span(),
+                format!("{key} must be at least 1, not {}", value.get_ref()),
+            )),
+        }
+    }
+
+    /// A finite number, zero or more.
+    fn non_negative(
+        &self,
+        key: &str,
+        value: Option<Spanned<f64>>,
+        default: f64,
+    ) -> Result<f64, ConfigError> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        let number = *value.get_ref();
+        if number.is_finite() && number >= 0.0 {
+            Ok(number)
+        } else {
+            Err(self.invalid(
+                value.span(),
+                format!(
+                    "{key} must be a finite number, zero or more, not {}",
+                    number.to_string().to_lowercase()
+                ),
+            ))
+        }
+    }
+
+    /// Non-empty text.
+    fn text_setting(
+        &self,
+        key: &str,
+        value: Option<Spanned<String>>,
+        default: &str,
+    ) -> Result<String, ConfigError> {
+        let Some(value) = value else {
+            return Ok(default.to_string());
+        };
+        if value.get_ref().trim().is_empty() {
+            return Err(self.invalid(value.span(), format!("{key} must not be empty")));
+        }
+        Ok(value.into_inner())
+    }
+
+    /// Non-empty text that can be sent in an HTTP header (no control characters).
+    fn header_text(&self, key: &str, value: Spanned<String>) -> Result<String, ConfigError> {
+        if value.get_ref().trim().is_empty() {
+            return Err(self.invalid(value.span(), format!("{key} must not be empty")));
+        }
+        if value.get_ref().chars().any(char::is_control) {
+            return Err(self.invalid(
+                value.span(),
+                format!("{key} must not contain control characters"),
+            ));
+        }
+        Ok(value.into_inner())
+    }
+
+    /// A non-empty path; a relative one is resolved against the config file's folder.
+    fn path_setting(
+        &self,
+        key: &str,
+        value: Option<Spanned<String>>,
+        default: &str,
+    ) -> Result<PathBuf, ConfigError> {
+        let relative = match value {
+            Some(value) if value.get_ref().is_empty() => {
+                return Err(self.invalid(value.span(), format!("{key} must not be empty")));
+            }
+            Some(value) => PathBuf::from(value.into_inner()),
+            None => PathBuf::from(default),
+        };
+        Ok(config_dir(self.path).join(relative))
+    }
+
+    /// A [`ConfigError::Invalid`] located at the start of `span`.
+    fn invalid(&self, span: Range<usize>, message: String) -> ConfigError {
+        let (line, column) = line_column(self.text, span.start);
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// The folder relative paths are resolved against: the config file's parent, else `.`.
+fn config_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A feed's default group: its URL's host without a leading `www.`.
+fn default_group(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    host.strip_prefix("www.").unwrap_or(host).to_string()
+}
+
+/// The 1-based line and column (counted in chars) of the byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `text` as if read from `feeds.toml` in the current folder.
+    fn parse_text(text: &str) -> Result<Config, ConfigError> {
+        parse(text, Path::new("feeds.toml"))
+    }
+
+    /// `text` must fail at `line`:`column` with a message containing `message`.
+    fn check_err(text: &str, line: usize, column: usize, message: &str) {
+        match parse_text(text) {
+            Err(ConfigError::Invalid {
+                line: actual_line,
+                column: actual_column,
+                message: actual_message,
+                ..
+            }) => {
+                assert!(
+                    (actual_line, actual_column) == (line, column)
+                        && actual_message.contains(message),
+                    "for {text:?}\nexpected {line}:{column}: …{message}…\n     got {actual_line}:{actual_column}: {actual_message}"
+                );
+                assert!(
+                    !actual_message.ends_with('.') && !actual_message.contains('\n'),
+                    "message should be one line without a trailing period: {actual_message:?}"
+                );
+            }
+            other => panic!("for {text:?}\nexpected an Invalid error, got {other:?}"),
+        }
+    }
+
+    /// One `[[feed]]` named "A" followed by `extra` lines.
+    fn feed_with(extra: &str) -> String {
+        format!("[[feed]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n{extra}")
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_value() {
+        let rows: &[(&str, usize, usize, &str)] = &[
+            // a table header that is never closed is a TOML syntax error
+            (
+                "[settings\nconcurrency = 1\n",
+                1,
+                10,
+                "unclosed table, expected `]`",
+            ),
+            // the same key twice is a TOML syntax error, located at the second one
+            (
+                "[settings]\nconcurrency = 1\nconcurrency = 2\n",
+                3,
+                1,
+                "duplicate key",
+            ),
+            // a misspelt top-level section
+            (
+                "[setting]\ninterval = \"1h\"\n",
+                1,
+                2,
+                "unknown field `setting`",
+            ),
+            // a misspelt key in [settings] lists the keys that exist
+            (
+                "[settings]\nintervall = \"1h\"\n",
+                2,
+                1,
+                "unknown field `intervall`, expected one of",
+            ),
+            // a key that [[feed]] does not have
+            (
+                &feed_with("colour = \"red\"\n"),
+                4,
+                1,
+                "unknown field `colour`",
+            ),
+            // a feed without a url
+            ("[[feed]]\nname = \"A\"\n", 1, 1, "missing field `url`"),
+            // not a URL at all
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"not a url\"\n",
+                3,
+                7,
+                "invalid url \"not a url\": relative URL without a base",
+            ),
+            // a URL whose scheme is misspelt parses, but is not http(s)
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"htp:/x\"\n",
+                3,
+                7,
+                "invalid url \"htp:/x\": the scheme must be http or https",
+            ),
+            // ftp is not fetched
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"ftp://ftp.example/feed.xml\"\n",
+                3,
+                7,
+                "not \"ftp\"",
+            ),
+            // the publish link must be http(s) too
+            (
+                "[publish]\nlink = \"mailto:me@example.org\"\n",
+                2,
+                8,
+                "the scheme must be http or https",
+            ),
+            // a base link with a query would lose it on join
+            (
+                "[publish]\nlink = \"https://example.org/?a=1\"\n",
+                2,
+                8,
+                "no query or fragment",
+            ),
+            // an unknown time unit
+            (
+                "[settings]\ntimeout = \"5 parsecs\"\n",
+                2,
+                11,
+                "invalid duration \"5 parsecs\": unknown time unit",
+            ),
+            // a duration must be a string, not a bare number
+            (
+                "[settings]\ntimeout = 30\n",
+                2,
+                11,
+                "invalid type: integer `30`, expected a string",
+            ),
+            // a zero interval would fetch in a tight loop
+            (
+                "[settings]\ninterval = \"0s\"\n",
+                2,
+                12,
+                "interval must be greater than zero",
+            ),
+            // a zero interval on one feed too
+            (
+                &feed_with("interval = \"0m\"\n"),
+                4,
+                12,
+                "interval must be greater than zero",
+            ),
+            // a zero decay would divide by zero in the age term
+            (
+                "[rank]\ndecay = \"0s\"\n",
+                2,
+                9,
+                "decay must be greater than zero",
+            ),
+            // an unknown size unit
+            (
+                "[settings]\nmax_feed_size = \"16 parsecs\"\n",
+                2,
+                17,
+                "invalid size \"16 parsecs\"",
+            ),
+            // a size of zero bytes would reject every feed
+            (
+                "[settings]\nmax_feed_size = 0\n",
+                2,
+                17,
+                "max_feed_size must be greater than zero",
+            ),
+            // a negative size
+            ("[settings]\nmax_feed_size = -5\n", 2, 17, "invalid size -5"),
+            // names are unique; the error points at the second one and names the first line
+            (
+                "[[feed]]\nname = \"Krebs on Security\"\nurl = \"https://krebsonsecurity.com/feed/\"\n\n[[feed]]\nname = \"Krebs on Security\"\nurl = \"https://krebsonsecurity.com/feed/\"\n",
+                6,
+                8,
+                "duplicate feed name \"Krebs on Security\" (first defined on line 2)",
+            ),
+            // an empty name cannot be selected with --feed
+            (
+                "[[feed]]\nname = \" \"\nurl = \"https://a.example/\"\n",
+                2,
+                8,
+                "feed name must not be empty",
+            ),
+            // an empty group would merge unrelated feeds
+            (
+                &feed_with("group = \"\"\n"),
+                4,
+                9,
+                "group must not be empty",
+            ),
+            // a negative weight
+            (
+                &feed_with("weight = -1\n"),
+                4,
+                10,
+                "weight must be a finite number, zero or more, not -1",
+            ),
+            // NaN would poison every score
+            (&feed_with("weight = nan\n"), 4, 10, "not nan"),
+            // a negative coverage weight would let more coverage lower a score
+            (
+                "[rank]\ncoverage = -0.5\n",
+                2,
+                12,
+                "coverage must be a finite number, zero or more",
+            ),
+            // a tag becomes a file name under tag/
+            (
+                &feed_with("tags = [\"ok\", \"../x\"]\n"),
+                4,
+                15,
+                "invalid tag \"../x\"",
+            ),
+            // nothing would ever be fetched
+            (
+                "[settings]\nconcurrency = 0\n",
+                2,
+                15,
+                "concurrency must be at least 1, not 0",
+            ),
+            // nor from any host
+            (
+                "[settings]\nper_host = -2\n",
+                2,
+                12,
+                "per_host must be at least 1, not -2",
+            ),
+            // an empty published feed
+            (
+                "[publish]\nlimit = 0\n",
+                2,
+                9,
+                "limit must be at least 1, not 0",
+            ),
+            // an empty title is an empty required element in RSS
+            ("[publish]\ntitle = \"\"\n", 2, 9, "title must not be empty"),
+            // an empty User-Agent is not honest
+            (
+                "[settings]\nuser_agent = \"\"\n",
+                2,
+                14,
+                "user_agent must not be empty",
+            ),
+            // an empty database path
+            (
+                "[settings]\ndatabase = \"\"\n",
+                2,
+                12,
+                "database must not be empty",
+            ),
+            // columns count characters, not bytes
+            (
+                "[[feed]]\nname = \"é\"\nurl = \"https://a.example/\"\n[[feed]]\nname = \"B\"\nurl = \"https://b.example/\"\nweight = -1 # é\n",
+                7,
+                10,
+                "weight must be",
+            ),
+            (
+                "# ééé\n[settings]\n  concurrency = 0\n",
+                3,
+                17,
+                "concurrency must be at least 1",
+            ),
+        ];
+        for (text, line, column, message) in rows {
+            check_err(text, *line, *column, message);
+        }
+    }
+
+    #[test]
+    fn invalid_error_displays_path_line_and_column() {
+        let error = parse(
+            "[settings]\nconcurrency = 0\n",
+            Path::new("conf/feeds.toml"),
+        )
+        .expect_err("concurrency 0 is invalid");
+        assert_eq!(
+            error.to_string(),
+            "conf/feeds.toml:2:15: concurrency must be at least 1, not 0"
+        );
+    }
+
+    #[test]
+    fn empty_config_gets_the_defaults() {
+        let config = parse_text("").unwrap();
+        assert_eq!(
+            config,
+            Config {
+                path: PathBuf::from("feeds.toml"),
+                settings: Settings {
+                    database: PathBuf::from("./frontpage.db"),
+                    user_agent: default_user_agent(),
+                    concurrency: 32,
+                    per_host: 2,
+                    timeout: Duration::from_secs(30),
+                    max_feed_size: 16 * 1024 * 1024,
+                    interval: Duration::from_secs(3600),
+                },
+                publish: PublishSettings {
+                    title: "frontpage".to_string(),
+                    link: Url::parse("http://127.0.0.1:8080/").unwrap(),
+                    description:
+                        "Stories from the feeds in feeds.toml, merged and ranked by frontpage"
+                            .to_string(),
+                    output_dir: PathBuf::from("./public"),
+                    limit: 50,
+                    window: Duration::from_secs(7 * 24 * 3600),
+                },
+                rank: RankSettings {
+                    decay: Duration::from_secs(24 * 3600),
+                    coverage: 0.5,
+                    position: 0.5,
+                },
+                feeds: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn default_user_agent_names_version_and_project() {
+        let user_agent = default_user_agent();
+        assert!(user_agent.starts_with(&format!("frontpage/{} (+http", env!("CARGO_PKG_VERSION"))));
+        assert!(user_agent.ends_with(')'));
+    }
+
+    #[test]
+    fn feed_defaults_and_group_from_host_without_www() {
+        let config = parse_text(
+            "[[feed]]\nname = \"Schneier on Security\"\nurl = \"https://www.schneier.com/feed/\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.feeds,
+            vec![FeedSpec {
+                name: "Schneier on Security".to_string(),
+                url: Url::parse("https://www.schneier.com/feed/").unwrap(),
+                group: "schneier.com".to_string(),
+                weight: 1.0,
+                tags: vec![],
+                interval: Duration::from_secs(3600),
+                ranked: false,
+            }]
+        );
+    }
+
+    #[test]
+    fn every_feed_field_is_read() {
+        let config = parse_text(
+            r#"
+            [settings]
+            interval = "30m"
+
+            [[feed]]
+            name = "Hacker News"
+            url = "https://news.ycombinator.com/rss"
+            group = "hn"
+            weight = 2
+            tags = ["tech", "news", "tech"]
+            interval = "2h 30m"
+            ranked = true
+
+            [[feed]]
+            name = "Lobsters"
+            url = "https://lobste.rs/t/security.rss"
+            weight = 0.0
+            "#,
+        )
+        .unwrap();
+        let hacker_news = &config.feeds[0];
+        assert_eq!(hacker_news.group, "hn");
+        assert_eq!(hacker_news.weight, 2.0);
+        assert_eq!(hacker_news.tags, vec!["tech", "news"]);
+        assert_eq!(
+            hacker_news.interval,
+            Duration::from_secs(2 * 3600 + 30 * 60)
+        );
+        assert!(hacker_news.ranked);
+        let lobsters = &config.feeds[1];
+        assert_eq!(lobsters.group, "lobste.rs");
+        assert_eq!(lobsters.weight, 0.0);
+        assert_eq!(lobsters.interval, Duration::from_secs(30 * 60));
+        assert!(!lobsters.ranked);
+    }
+
+    #[test]
+    fn sizes_and_durations_accept_the_usual_spellings() {
+        let rows: &[(&str, u64)] = &[
+            ("\"16MiB\"", 16 * 1024 * 1024),
+            ("\"512 KB\"", 512_000),
+            ("\"1000\"", 1000),
+            ("1000", 1000),
+            ("\"1 GiB\"", 1024 * 1024 * 1024),
+        ];
+        for (size, bytes) in rows {
+            let config = parse_text(&format!("[settings]\nmax_feed_size = {size}\n")).unwrap();
+            assert_eq!(config.settings.max_feed_size, *bytes, "for {size}");
+        }
+        let rows: &[(&str, u64)] = &[("30s", 30), ("1h", 3600), ("2h 30m", 9000), ("7d", 604_800)];
+        for (duration, seconds) in rows {
+            let config = parse_text(&format!("[publish]\nwindow = \"{duration}\"\n")).unwrap();
+            assert_eq!(
+                config.publish.window,
+                Duration::from_secs(*seconds),
+                "for {duration}"
+            );
+        }
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_config_folder() {
+        let text = "[settings]\ndatabase = \"data/fp.db\"\n[publish]\noutput_dir = \"www\"\n";
+        let config = parse(text, Path::new("/etc/frontpage/feeds.toml")).unwrap();
+        assert_eq!(
+            config.settings.database,
+            Path::new("/etc/frontpage/data/fp.db")
+        );
+        assert_eq!(config.publish.output_dir, Path::new("/etc/frontpage/www"));
+
+        let config = parse(text, Path::new("feeds.toml")).unwrap();
+        assert_eq!(config.settings.database, Path::new("./data/fp.db"));
+        assert_eq!(config.publish.output_dir, Path::new("./www"));
+    }
+
+    #[test]
+    fn absolute_paths_stay() {
+        let text =
+            "[settings]\ndatabase = \"/var/lib/fp.db\"\n[publish]\noutput_dir = \"/srv/www\"\n";
+        let config = parse(text, Path::new("/etc/frontpage/feeds.toml")).unwrap();
+        assert_eq!(config.settings.database, Path::new("/var/lib/fp.db"));
+        assert_eq!(config.publish.output_dir, Path::new("/srv/www"));
+    }
+
+    #[test]
+    fn link_is_normalised_to_end_with_a_slash() {
+        let rows = [
+            ("https://news.example.org", "https://news.example.org/"),
+            ("https://news.example.org/", "https://news.example.org/"),
+            ("https://example.org/news", "https://example.org/news/"),
+            ("http://example.org/a/b/", "http://example.org/a/b/"),
+        ];
+        for (written, expected) in rows {
+            let config = parse_text(&format!("[publish]\nlink = \"{written}\"\n")).unwrap();
+            assert_eq!(config.publish.link.as_str(), expected, "for {written}");
+            assert_eq!(
+                config.publish.link.join("story/1").unwrap().as_str(),
+                format!("{expected}story/1")
+            );
+        }
+    }
+
+    #[test]
+    fn line_column_counts_chars_from_one() {
+        let text = "ab\néé x\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 2), (1, 3));
+        assert_eq!(line_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, 8), (2, 4));
+        // inside a multi-byte char: the char's own column
+        assert_eq!(line_column(text, 4), (2, 1));
+        // past the end: the end
+        assert_eq!(line_column(text, 100), (3, 1));
+    }
+
+    #[test]
+    fn repository_feeds_toml_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
+        let config = load(&path).unwrap();
+        assert!(
+            (15..=30).contains(&config.feeds.len()),
+            "{} feeds",
+            config.feeds.len()
+        );
+        assert_eq!(config.publish.title, "Security front page");
+        assert_eq!(
+            config.settings.database,
+            path.parent().unwrap().join("frontpage.db")
+        );
+        assert!(config.feeds.iter().all(|feed| !feed.tags.is_empty()));
+        assert!(config.feeds.iter().any(|feed| feed.ranked));
+    }
 }

@@ -1,1 +1,291 @@
-//! fetch (being written)
+//! HTTP: one conditional GET per feed, within limits, returning what the server said.
+//!
+//! The only module that uses `reqwest`. It sends the stored validators exactly as received,
+//! identifies itself honestly, caps concurrency overall and per host, enforces connect and
+//! total timeouts, and stops reading a body as soon as its *decompressed* size passes the cap.
+//! It does not parse feeds, touch the database or decide schedules: it returns a [`Fetched`]
+//! or a [`FetchError`], and the caller decides.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::model::Validators;
+
+/// What the fetcher sends in `Accept`: feed types first, then anything XML or JSON.
+const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+                      application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, \
+                      application/json;q=0.8, */*;q=0.5";
+
+/// How long to wait for a connection before giving up on a host.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 10;
+
+/// How the fetcher behaves; built from `[settings]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchSettings {
+    /// Sent on every request.
+    pub user_agent: String,
+    /// Total time for one request, body included.
+    pub timeout: Duration,
+    /// Cap on the decompressed body, in bytes.
+    pub max_body: u64,
+    /// Requests in flight overall.
+    pub concurrency: usize,
+    /// Requests in flight per host.
+    pub per_host: usize,
+}
+
+/// A server's answer that the caller can use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    /// `200`: a new body.
+    Modified {
+        /// The HTTP status (a 2xx).
+        status: u16,
+        /// The URL the body came from, after redirects.
+        final_url: Url,
+        /// Validators the response carried, verbatim.
+        validators: Validators,
+        /// The decompressed body.
+        body: Vec<u8>,
+    },
+    /// `304 Not Modified`: the stored entries are current.
+    NotModified {
+        /// Validators the 304 carried (either may be absent).
+        validators: Validators,
+    },
+}
+
+/// Why a fetch failed. Messages are one line, lowercase, and do not repeat the feed URL.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// No connection: DNS, refused, TLS or a reset.
+    #[error("cannot connect: {message}")]
+    Connect {
+        /// What the network stack said.
+        message: String,
+    },
+    /// The request took longer than the total timeout.
+    #[error("timed out after {}", humantime::format_duration(*after))]
+    Timeout {
+        /// The timeout.
+        after: Duration,
+    },
+    /// The server answered with an error status.
+    #[error("http {status}{}", reason.map(|reason| format!(" {reason}")).unwrap_or_default())]
+    Status {
+        /// The status code.
+        status: u16,
+        /// Its canonical reason phrase.
+        reason: Option<&'static str>,
+    },
+    /// The decompressed body passed the size cap.
+    #[error("feed is larger than the {limit}-byte limit (max_feed_size)")]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// Too many redirects, a loop, or a redirect to something that is not http(s).
+    #[error("bad redirect: {message}")]
+    Redirect {
+        /// Details.
+        message: String,
+    },
+    /// The body could not be read or decoded (e.g. a broken gzip stream).
+    #[error("cannot read the response body: {message}")]
+    Body {
+        /// Details.
+        message: String,
+    },
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the http client: {message}")]
+    Client {
+        /// Details.
+        message: String,
+    },
+}
+
+impl FetchError {
+    /// The HTTP status behind the failure, when there was a response.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// The HTTP client with its limits. Cheap to share behind an `Arc`.
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: FetchSettings,
+    total: Semaphore,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Fetcher {
+    /// Builds the client: rustls, gzip and brotli, no cookies, no `Referer`, no retries.
+    pub fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
+        // reqwest is built without a default TLS crypto provider; install ring once per
+        // process. An error means one is installed already, which is what we want.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.as_str())
+            .default_headers(headers)
+            .gzip(true)
+            .brotli(true)
+            .referer(false)
+            .retry(reqwest::retry::never())
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
+            .timeout(settings.timeout)
+            .build()
+            .map_err(|error| FetchError::Client {
+                message: describe(&error),
+            })?;
+        Ok(Fetcher {
+            client,
+            total: Semaphore::new(settings.concurrency.max(1)),
+            settings,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// One conditional GET of `url`, sending only the validators that were stored.
+    ///
+    /// Waits for a free slot overall and for the URL's host first.
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let host_slots = self.host_slots(url);
+        // The semaphores are never closed, so acquiring cannot fail; if it somehow did, the
+        // request simply goes ahead without that limit.
+        let _host_permit = host_slots.acquire().await.ok();
+        let _total_permit = self.total.acquire().await.ok();
+
+        let mut request = self.client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            request = request.header(header::IF_NONE_MATCH, etag.as_str());
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, last_modified.as_str());
+        }
+        let exchange = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|error| self.classify(&error))?;
+            let status = response.status();
+            let received = Validators {
+                etag: header_text(response.headers(), header::ETAG),
+                last_modified: header_text(response.headers(), header::LAST_MODIFIED),
+            };
+            if status == reqwest::StatusCode::NOT_MODIFIED {
+                return Ok(Fetched::NotModified {
+                    validators: received,
+                });
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    status: status.as_u16(),
+                    reason: status.canonical_reason(),
+                });
+            }
+            let final_url = response.url().clone();
+            let body = self.read_capped(response).await?;
+            Ok(Fetched::Modified {
+                status: status.as_u16(),
+                final_url,
+                validators: received,
+                body,
+            })
+        };
+        // reqwest's own timeout covers the body too; this one is a backstop so that no
+        // server, however slow, can hold a run past its timeout.
+        match tokio::time::timeout(self.settings.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout {
+                after: self.settings.timeout,
+            }),
+        }
+    }
+
+    /// Reads the body chunk by chunk, giving up as soon as it passes the cap, so a
+    /// decompression bomb is never held in memory whole.
+    async fn read_capped(&self, mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+        let limit = self.settings.max_body;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.classify(&error))?
+        {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(FetchError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn host_slots(&self, url: &Url) -> Arc<Semaphore> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let mut hosts = match self.hosts.lock() {
+            Ok(hosts) => hosts,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        hosts
+            .entry(host)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1))))
+            .clone()
+    }
+
+    fn classify(&self, error: &reqwest::Error) -> FetchError {
+        let message = describe(error);
+        if error.is_timeout() {
+            FetchError::Timeout {
+                after: self.settings.timeout,
+            }
+        } else if error.is_redirect() {
+            FetchError::Redirect { message }
+        } else if error.is_body() || error.is_decode() {
+            FetchError::Body { message }
+        } else {
+            FetchError::Connect { message }
+        }
+    }
+}
+
+/// A header's value as text, when present and printable.
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+}
+
+/// One line from an error chain: the causes below reqwest's generic top-level message
+/// ("error sending request for url (…)"), which would only repeat the feed URL.
+fn describe(error: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        // Without a cause, the top-level message is all there is.
+        return error.to_string();
+    }
+    parts.join(": ")
+}

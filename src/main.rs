@@ -1,1 +1,17 @@
-fn main() {}
+//! The `frontpage` binary: parse the command line, run the command, map the outcome to an
+//! exit code (0 ok, 1 some feeds failed, 2 usage, configuration, database or output error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = frontpage::cli::Cli::parse();
+    match frontpage::cmd::execute(cli) {
+        Ok(status) => ExitCode::from(status.exit_code()),
+        Err(error) => {
+            eprintln!("frontpage: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

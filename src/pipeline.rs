@@ -1,1 +1,336 @@
-//! pipeline (being written)
+//! One fetch run: due feeds → concurrent fetch → parse → store, one outcome per feed.
+//!
+//! The network side runs on a tokio runtime, many feeds at once; the store side is one writer
+//! thread that owns the database connection and writes one short transaction per feed. The
+//! two meet in a bounded channel, so no transaction ever waits on the network and memory is
+//! bounded by what is in flight. A feed's failure is data: it is stored on the feed and
+//! returned in the report, and never stops the other feeds. Only a database failure ends the
+//! run early.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use url::Url;
+
+use crate::config::Config;
+use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
+use crate::model::{FeedId, ParsedFeed, Timestamp, Validators};
+use crate::parse::{self, ParseError};
+use crate::store::{EntryCounts, FeedRow, Store, StoreError};
+
+/// Parsed feeds waiting for the writer; with the fetch concurrency, bounds memory in use.
+const CHANNEL_CAPACITY: usize = 16;
+
+/// Which feeds a run fetches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Fetch every selected feed, due or not.
+    pub force: bool,
+    /// Only these feeds (by configured name); empty means all.
+    pub only: Vec<String>,
+}
+
+/// What happened to one feed in a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedOutcome {
+    /// The feed's configured name.
+    pub name: String,
+    /// The URL requested.
+    pub url: Url,
+    /// The result.
+    pub result: FeedResult,
+}
+
+/// The result of fetching one feed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedResult {
+    /// A new body was parsed and stored.
+    Updated(EntryCounts),
+    /// The server said 304: nothing to store.
+    NotModified,
+    /// The fetch or the parse failed; the message is one line.
+    Failed {
+        /// Why, without the feed's name or URL.
+        message: String,
+    },
+}
+
+/// Every outcome of a run, in configuration order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunReport {
+    /// One per fetched feed; feeds that were not due are absent.
+    pub outcomes: Vec<FeedOutcome>,
+}
+
+impl RunReport {
+    /// Feeds that returned a new body.
+    pub fn n_updated(&self) -> usize {
+        self.count(|result| matches!(result, FeedResult::Updated(_)))
+    }
+
+    /// Feeds that answered 304.
+    pub fn n_not_modified(&self) -> usize {
+        self.count(|result| matches!(result, FeedResult::NotModified))
+    }
+
+    /// Feeds that failed.
+    pub fn n_failed(&self) -> usize {
+        self.count(|result| matches!(result, FeedResult::Failed { .. }))
+    }
+
+    /// Entries stored for the first time.
+    pub fn n_new_entries(&self) -> usize {
+        self.totals().new
+    }
+
+    /// Entries updated in place.
+    pub fn n_changed_entries(&self) -> usize {
+        self.totals().changed
+    }
+
+    fn totals(&self) -> EntryCounts {
+        let mut totals = EntryCounts::default();
+        for outcome in &self.outcomes {
+            if let FeedResult::Updated(counts) = outcome.result {
+                totals.new += counts.new;
+                totals.changed += counts.changed;
+                totals.unchanged += counts.unchanged;
+            }
+        }
+        totals
+    }
+
+    fn count(&self, wanted: impl Fn(&FeedResult) -> bool) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|outcome| wanted(&outcome.result))
+            .count()
+    }
+}
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The database failed; feeds already stored stay stored.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP client or the async runtime could not be started.
+    #[error("cannot start fetching: {message}")]
+    Setup {
+        /// Details.
+        message: String,
+    },
+}
+
+/// One feed to fetch, with what the writer needs to store its result.
+struct Job {
+    row: FeedRow,
+    interval: Duration,
+}
+
+/// What a fetch task hands the writer.
+struct Done {
+    job: Job,
+    result: Result<Success, Failure>,
+}
+
+enum Success {
+    Modified {
+        status: u16,
+        validators: Validators,
+        feed: ParsedFeed,
+    },
+    NotModified {
+        validators: Validators,
+    },
+}
+
+struct Failure {
+    message: String,
+    http_status: Option<u16>,
+}
+
+impl From<FetchError> for Failure {
+    fn from(error: FetchError) -> Failure {
+        Failure {
+            http_status: error.http_status(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<ParseError> for Failure {
+    fn from(error: ParseError) -> Failure {
+        Failure {
+            http_status: None,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Fetches the due feeds of `config` (all selected feeds with `force`), stores what they
+/// return and reports one outcome per fetched feed.
+pub fn fetch_feeds(
+    store: &mut Store,
+    config: &Config,
+    options: &FetchOptions,
+    now: Timestamp,
+) -> Result<RunReport, PipelineError> {
+    let configured: Vec<(&str, &Url)> = config
+        .feeds
+        .iter()
+        .map(|feed| (feed.name.as_str(), &feed.url))
+        .collect();
+    let rows = store.sync_feeds(&configured, now)?;
+    let jobs: Vec<Job> = rows
+        .into_iter()
+        .zip(&config.feeds)
+        .filter(|(_, spec)| options.only.is_empty() || options.only.contains(&spec.name))
+        .filter(|(row, _)| options.force || row.next_check_at <= now)
+        .map(|(row, spec)| Job {
+            row,
+            interval: spec.interval,
+        })
+        .collect();
+    if jobs.is_empty() {
+        return Ok(RunReport::default());
+    }
+
+    let settings = &config.settings;
+    let fetcher = Fetcher::new(FetchSettings {
+        user_agent: settings.user_agent.clone(),
+        timeout: settings.timeout,
+        max_body: settings.max_feed_size,
+        concurrency: settings.concurrency,
+        per_host: settings.per_host,
+    })
+    .map_err(|error| PipelineError::Setup {
+        message: error.to_string(),
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| PipelineError::Setup {
+            message: error.to_string(),
+        })?;
+
+    let n_jobs = jobs.len();
+    let order: Vec<FeedId> = jobs.iter().map(|job| job.row.id).collect();
+    let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
+    let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
+    let mut outcomes = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_results(store, receiver, now, n_jobs));
+        runtime.block_on(fetch_all(Arc::new(fetcher), jobs, sender, in_flight));
+        match writer.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })?;
+    // Report in configuration order, whatever order the network finished in.
+    outcomes.sort_by_key(|(feed_id, _)| order.iter().position(|id| id == feed_id));
+    Ok(RunReport {
+        outcomes: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+    })
+}
+
+/// Fetches and parses every job concurrently, sending each result to the writer. At most
+/// `in_flight` jobs hold a body at once.
+async fn fetch_all(
+    fetcher: Arc<Fetcher>,
+    jobs: Vec<Job>,
+    sender: mpsc::Sender<Done>,
+    in_flight: usize,
+) {
+    let slots = Arc::new(Semaphore::new(in_flight));
+    let mut tasks = tokio::task::JoinSet::new();
+    for job in jobs {
+        let fetcher = Arc::clone(&fetcher);
+        let sender = sender.clone();
+        let slots = Arc::clone(&slots);
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await.ok();
+            let result = fetch_one(&fetcher, &job.row).await;
+            // A closed channel means the writer stopped on a database error; the run is
+            // ending, so this result has nowhere to go.
+            let _ = sender.send(Done { job, result }).await;
+        });
+    }
+    drop(sender);
+    while tasks.join_next().await.is_some() {}
+}
+
+async fn fetch_one(fetcher: &Fetcher, row: &FeedRow) -> Result<Success, Failure> {
+    match fetcher.fetch(&row.url, &row.validators).await? {
+        Fetched::NotModified { validators } => Ok(Success::NotModified { validators }),
+        Fetched::Modified {
+            status,
+            final_url,
+            validators,
+            body,
+        } => {
+            let feed = parse::parse(&body, &final_url)?;
+            Ok(Success::Modified {
+                status,
+                validators,
+                feed,
+            })
+        }
+    }
+}
+
+/// The single writer: stores each result in its own transaction as it arrives.
+fn write_results(
+    store: &mut Store,
+    mut receiver: mpsc::Receiver<Done>,
+    now: Timestamp,
+    expected: usize,
+) -> Result<Vec<(FeedId, FeedOutcome)>, StoreError> {
+    let mut outcomes = Vec::with_capacity(expected);
+    while let Some(Done { job, result }) = receiver.blocking_recv() {
+        let next_check_at = now.plus(job.interval);
+        let feed_id = job.row.id;
+        let result = match result {
+            Ok(Success::Modified {
+                status,
+                validators,
+                feed,
+            }) => {
+                let counts = store.record_fetched(
+                    feed_id,
+                    &feed,
+                    &validators,
+                    status,
+                    now,
+                    next_check_at,
+                )?;
+                FeedResult::Updated(counts)
+            }
+            Ok(Success::NotModified { validators }) => {
+                store.record_not_modified(feed_id, &validators, now, next_check_at)?;
+                FeedResult::NotModified
+            }
+            Err(failure) => {
+                store.record_failure(
+                    feed_id,
+                    &failure.message,
+                    failure.http_status,
+                    now,
+                    next_check_at,
+                )?;
+                FeedResult::Failed {
+                    message: failure.message,
+                }
+            }
+        };
+        outcomes.push((
+            feed_id,
+            FeedOutcome {
+                name: job.row.name,
+                url: job.row.url,
+                result,
+            },
+        ));
+    }
+    Ok(outcomes)
+}

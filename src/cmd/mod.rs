@@ -1,1 +1,122 @@
-//! cmd (being written)
+//! The subcommands: each file wires configuration, store, fetcher and publisher together for
+//! one command and prints its results.
+//!
+//! This is where errors become `anyhow` errors with context; the modules below return typed
+//! errors. Nothing here parses feeds, speaks HTTP or writes SQL.
+
+mod feeds;
+mod fetch;
+mod publish;
+mod query;
+mod run;
+
+use std::io::IsTerminal;
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Config};
+use crate::model::Timestamp;
+use crate::store::Store;
+
+/// How a command that did its job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything worked (exit code 0).
+    Success,
+    /// The command completed but some feeds failed (exit code 1).
+    FeedsFailed,
+}
+
+impl Status {
+    /// The process exit code (SPEC §1); errors that stop a command exit with 2.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Success => 0,
+            Status::FeedsFailed => 1,
+        }
+    }
+}
+
+/// What every command gets: the configuration, the clock and how loud to be.
+pub struct Context {
+    /// The validated configuration.
+    pub config: Config,
+    /// The clock of this invocation (`--now` or the system's).
+    pub now: Timestamp,
+    /// How much to print.
+    pub output: Output,
+}
+
+/// How much a command prints to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Output {
+    /// `-q`: nothing but fatal errors.
+    pub quiet: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// Whether stderr is a terminal (a person is watching).
+    pub interactive: bool,
+}
+
+/// Runs the command `cli` asks for.
+pub fn execute(cli: Cli) -> anyhow::Result<Status> {
+    let output = Output {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        interactive: std::io::stderr().is_terminal(),
+    };
+    init_logging(output);
+    let now = cli.now.unwrap_or_else(system_now);
+    let config = config::load(&cli.config)?;
+    let context = Context {
+        config,
+        now,
+        output,
+    };
+    match cli.command {
+        Command::Run => run::run(&context),
+        Command::Fetch(args) => fetch::fetch(&context, &args),
+        Command::Publish(args) => publish::publish(&context, &args),
+        Command::Query(args) => query::query(&context, &args),
+        Command::Feeds(args) => feeds::feeds(&context, &args),
+    }
+}
+
+/// Opens the configured database, creating it when missing.
+fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let database = &config.settings.database;
+    if let Some(folder) = database
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create the database folder {}", folder.display()))?;
+    }
+    Ok(Store::open(database)?)
+}
+
+fn system_now() -> Timestamp {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default();
+    Timestamp::from_unix(i64::try_from(seconds).unwrap_or(i64::MAX))
+}
+
+/// Logs go to stderr: warnings by default, each request with `-v`, everything with `-vv`.
+fn init_logging(output: Output) {
+    let level = match (output.quiet, output.verbose) {
+        (true, _) => tracing::Level::ERROR,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        (false, _) => tracing::Level::DEBUG,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(output.interactive)
+        .without_time()
+        .try_init();
+}

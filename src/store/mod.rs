@@ -1,1 +1,812 @@
-//! store (being written)
+//! The SQLite database: feeds, their fetch state, entries and stories.
+//!
+//! The only module that uses `rusqlite`; it converts rows to and from [`crate::model`] types at
+//! its edge. It never touches the network: callers fetch first, then hand a finished result to
+//! one short write transaction per feed (`BEGIN IMMEDIATE`), so entries, validators and the
+//! schedule of a feed are stored together or not at all.
+//!
+//! Opening checks the file's `application_id` before writing anything, so frontpage never
+//! writes into a database that is not its own.
+
+mod lock;
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::canon;
+use crate::model::{
+    EntryId, FeedId, ParsedEntry, ParsedFeed, Source, Story, StoryId, Timestamp, Validators,
+};
+
+pub use lock::{LockError, RunLock};
+
+/// Marks a SQLite file as frontpage's (`PRAGMA application_id`): "FPAG".
+pub const APPLICATION_ID: i32 = 0x4650_4147;
+
+/// How long a writer waits for another connection's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a database operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file exists but is not a frontpage database; nothing was written to it.
+    #[error("{} is not a frontpage database (refusing to write to it)", path.display())]
+    NotFrontpage {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The database was written by a newer frontpage whose schema this one does not know.
+    #[error(
+        "{} has schema version {found}, newer than this frontpage knows ({known}): upgrade frontpage",
+        path.display()
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// The database could not be opened or created.
+    #[error("cannot open database {}: {source}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// A statement failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// A feed as the store knows it, with the state the fetcher needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRow {
+    /// Database id.
+    pub id: FeedId,
+    /// Configured name.
+    pub name: String,
+    /// The URL to request: the configured one (or, later, where it moved).
+    pub url: Url,
+    /// Validators from the last successful fetch.
+    pub validators: Validators,
+    /// When the feed is next due.
+    pub next_check_at: Timestamp,
+}
+
+/// Counts of what one successful fetch changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryCounts {
+    /// Entries stored for the first time.
+    pub new: usize,
+    /// Entries whose content changed and were updated in place.
+    pub changed: usize,
+    /// Entries already stored exactly as fetched.
+    pub unchanged: usize,
+}
+
+/// The health of one feed, as `frontpage feeds` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedStatus {
+    /// Configured name.
+    pub name: String,
+    /// Configured URL.
+    pub url: String,
+    /// The feed's own title, from its last successful parse.
+    pub title: Option<String>,
+    /// `ok`, `not modified`, `failing` or `new` (never fetched).
+    pub status: String,
+    /// The HTTP status of the last response, when there was one.
+    pub http_status: Option<u16>,
+    /// When it was last fetched.
+    pub last_fetch_at: Option<Timestamp>,
+    /// When it last succeeded.
+    pub last_success_at: Option<Timestamp>,
+    /// When it is next due.
+    pub next_check_at: Option<Timestamp>,
+    /// Entries stored.
+    pub entries: u64,
+    /// Failures in a row.
+    pub consecutive_errors: u32,
+    /// Since when it has been failing.
+    pub failing_since: Option<Timestamp>,
+    /// The last error message.
+    pub last_error: Option<String>,
+}
+
+/// Which stored entries `query` wants.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryFilter {
+    /// Only these feeds (by name); empty means every feed.
+    pub feeds: Vec<String>,
+    /// Only entries published at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only entries published before this time.
+    pub until: Option<Timestamp>,
+    /// At most this many rows.
+    pub limit: usize,
+}
+
+/// One stored entry, as `query` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRow {
+    /// Database id.
+    pub id: EntryId,
+    /// The story it belongs to.
+    pub story_id: StoryId,
+    /// The feed's configured name.
+    pub feed_name: String,
+    /// Plain-text title.
+    pub title: Option<String>,
+    /// Article link.
+    pub link: Option<String>,
+    /// Publish time (clamped, or first seen when the feed gave none).
+    pub published: Timestamp,
+    /// When frontpage first stored it.
+    pub first_seen: Timestamp,
+}
+
+/// What to select for publishing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorySelection<'a> {
+    /// Feeds whose entries may be published (by name): the configured, unmuted ones.
+    pub feeds: &'a [String],
+    /// Only stories published at or after this time.
+    pub since: Timestamp,
+    /// At most this many stories.
+    pub limit: usize,
+}
+
+/// The open database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens the frontpage database at `path`, creating and migrating it as needed.
+    ///
+    /// A file that is not a frontpage database is refused before anything is written to it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+
+        // Read-only checks first: a file that is not ours must be left exactly as it was.
+        let identity = read_identity(&conn).map_err(|error| match error {
+            rusqlite::Error::SqliteFailure(failure, _)
+                if failure.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                StoreError::NotFrontpage {
+                    path: path.to_path_buf(),
+                }
+            }
+            other => open_error(other),
+        })?;
+        let known = migrations::latest_version();
+        match identity {
+            Identity::Empty => {}
+            Identity::Frontpage { version } if version > known => {
+                return Err(StoreError::TooNew {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known,
+                });
+            }
+            Identity::Frontpage { .. } => {}
+            Identity::Foreign => {
+                return Err(StoreError::NotFrontpage {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_error)?;
+        let mut store = Store { conn };
+        migrations::migrate(&mut store.conn, APPLICATION_ID).map_err(open_error)?;
+        Ok(store)
+    }
+
+    /// Makes sure every configured feed has a row; a feed whose configured URL changed starts
+    /// over with no validators (they belonged to the old URL). Returns the rows in input order.
+    pub fn sync_feeds(
+        &mut self,
+        feeds: &[(&str, &Url)],
+        now: Timestamp,
+    ) -> Result<Vec<FeedRow>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO feeds (name, url, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO NOTHING",
+            )?;
+            let mut moved = tx.prepare_cached(
+                "UPDATE feeds SET url = ?2 WHERE name = ?1 AND url <> ?2 RETURNING id",
+            )?;
+            let mut reset = tx.prepare_cached(
+                "UPDATE fetch_state SET etag = NULL, last_modified = NULL, next_check_at = 0
+                 WHERE feed_id = ?1",
+            )?;
+            let mut state = tx.prepare_cached(
+                "INSERT INTO fetch_state (feed_id)
+                 SELECT id FROM feeds WHERE name = ?1 ON CONFLICT (feed_id) DO NOTHING",
+            )?;
+            for (name, url) in feeds {
+                insert.execute(params![name, url.as_str(), now.unix()])?;
+                let changed: Option<i64> = moved
+                    .query_row(params![name, url.as_str()], |row| row.get(0))
+                    .optional()?;
+                if let Some(feed_id) = changed {
+                    reset.execute(params![feed_id])?;
+                }
+                state.execute(params![name])?;
+            }
+        }
+        tx.commit()?;
+        let names: Vec<&str> = feeds.iter().map(|(name, _)| *name).collect();
+        self.feed_rows(&names)
+    }
+
+    /// The rows of the named feeds, in the order given; unknown names are skipped.
+    pub fn feed_rows(&self, names: &[&str]) -> Result<Vec<FeedRow>, StoreError> {
+        let mut select = self.conn.prepare_cached(
+            "SELECT f.id, f.name, f.url, s.etag, s.last_modified, s.next_check_at
+             FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
+             WHERE f.name = ?1",
+        )?;
+        let mut rows = Vec::with_capacity(names.len());
+        for name in names {
+            let row = select
+                .query_row(params![name], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, Option<String>>(4)?,
+                        row.get::<_, i64>(5)?,
+                    ))
+                })
+                .optional()?;
+            let Some((id, name, url, etag, last_modified, next_check_at)) = row else {
+                continue;
+            };
+            // The URL was validated by config before it was stored; a row that no longer
+            // parses is skipped rather than fetched.
+            let Ok(url) = Url::parse(&url) else { continue };
+            rows.push(FeedRow {
+                id: FeedId(id),
+                name,
+                url,
+                validators: Validators {
+                    etag,
+                    last_modified,
+                },
+                next_check_at: Timestamp::from_unix(next_check_at),
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Stores a successful fetch: the feed's entries, its validators and its schedule, in one
+    /// transaction. New entries are inserted, changed ones updated in place (keeping their
+    /// first-seen time), unchanged ones left alone.
+    pub fn record_fetched(
+        &mut self,
+        feed_id: FeedId,
+        feed: &ParsedFeed,
+        validators: &Validators,
+        http_status: u16,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<EntryCounts, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut counts = EntryCounts::default();
+        {
+            let mut existing = tx.prepare_cached(
+                "SELECT id, content_hash, first_seen_at FROM entries
+                 WHERE feed_id = ?1 AND key = ?2",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO entries (feed_id, key, story_id, guid, link, canonical_link, title,
+                     summary, content, author, comments, categories, feed_published_at,
+                     feed_updated_at, published_at, updated_at, first_seen_at, content_hash)
+                 VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                     ?16, ?17)",
+            )?;
+            let mut new_story =
+                tx.prepare_cached("INSERT INTO stories (id, created_at) VALUES (?1, ?2)")?;
+            let mut link_story =
+                tx.prepare_cached("UPDATE entries SET story_id = ?1 WHERE id = ?1")?;
+            let mut update = tx.prepare_cached(
+                "UPDATE entries SET guid = ?2, link = ?3, canonical_link = ?4, title = ?5,
+                     summary = ?6, content = ?7, author = ?8, comments = ?9, categories = ?10,
+                     feed_published_at = ?11, feed_updated_at = ?12, published_at = ?13,
+                     updated_at = ?14, content_hash = ?15
+                 WHERE id = ?1",
+            )?;
+            for entry in &feed.entries {
+                let hash = content_hash(entry);
+                let found: Option<(i64, String, i64)> = existing
+                    .query_row(params![feed_id.0, entry.key.as_str()], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .optional()?;
+                match found {
+                    Some((_, stored_hash, _)) if stored_hash == hash => counts.unchanged += 1,
+                    Some((entry_id, _, first_seen)) => {
+                        let dates = EntryDates::new(entry, Timestamp::from_unix(first_seen));
+                        update.execute(params![
+                            entry_id,
+                            entry.guid,
+                            entry.link.as_ref().map(Url::as_str),
+                            entry.link.as_ref().map(canon::canonical_link),
+                            entry.title,
+                            entry.summary,
+                            entry.content,
+                            entry.author,
+                            entry.comments.as_ref().map(Url::as_str),
+                            entry.categories.join("\n"),
+                            entry.published.map(Timestamp::unix),
+                            entry.updated.map(Timestamp::unix),
+                            dates.published.unix(),
+                            dates.updated.unix(),
+                            hash,
+                        ])?;
+                        counts.changed += 1;
+                    }
+                    None => {
+                        let dates = EntryDates::new(entry, now);
+                        insert.execute(params![
+                            feed_id.0,
+                            entry.key.as_str(),
+                            entry.guid,
+                            entry.link.as_ref().map(Url::as_str),
+                            entry.link.as_ref().map(canon::canonical_link),
+                            entry.title,
+                            entry.summary,
+                            entry.content,
+                            entry.author,
+                            entry.comments.as_ref().map(Url::as_str),
+                            entry.categories.join("\n"),
+                            entry.published.map(Timestamp::unix),
+                            entry.updated.map(Timestamp::unix),
+                            dates.published.unix(),
+                            dates.updated.unix(),
+                            now.unix(),
+                            hash,
+                        ])?;
+                        // A new entry starts its own story, whose id is the entry's id.
+                        let entry_id = tx.last_insert_rowid();
+                        new_story.execute(params![entry_id, now.unix()])?;
+                        link_story.execute(params![entry_id])?;
+                        counts.new += 1;
+                    }
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE feeds SET title = ?2, site_link = ?3 WHERE id = ?1",
+            params![
+                feed_id.0,
+                feed.title,
+                feed.site_link.as_ref().map(Url::as_str)
+            ],
+        )?;
+        tx.execute(
+            "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
+                 last_success_at = ?4, last_status = 'ok', http_status = ?5, next_check_at = ?6,
+                 consecutive_errors = 0, failing_since = NULL, last_error = NULL
+             WHERE feed_id = ?1",
+            params![
+                feed_id.0,
+                validators.etag,
+                validators.last_modified,
+                now.unix(),
+                http_status,
+                next_check_at.unix()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    /// Stores a `304 Not Modified`: the entries stay, the schedule moves on, and validators the
+    /// response carried replace the stored ones (the others are kept).
+    pub fn record_not_modified(
+        &mut self,
+        feed_id: FeedId,
+        validators: &Validators,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE fetch_state SET etag = COALESCE(?2, etag),
+                 last_modified = COALESCE(?3, last_modified), last_fetch_at = ?4,
+                 last_success_at = ?4, last_status = 'not modified', http_status = 304,
+                 next_check_at = ?5, consecutive_errors = 0, failing_since = NULL,
+                 last_error = NULL
+             WHERE feed_id = ?1",
+            params![
+                feed_id.0,
+                validators.etag,
+                validators.last_modified,
+                now.unix(),
+                next_check_at.unix()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores a failed fetch: the feed's entries and validators stay as they were.
+    pub fn record_failure(
+        &mut self,
+        feed_id: FeedId,
+        message: &str,
+        http_status: Option<u16>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE fetch_state SET last_fetch_at = ?2, last_status = 'failing',
+                 http_status = ?3, next_check_at = ?4,
+                 consecutive_errors = consecutive_errors + 1,
+                 failing_since = COALESCE(failing_since, ?2), last_error = ?5
+             WHERE feed_id = ?1",
+            params![
+                feed_id.0,
+                now.unix(),
+                http_status,
+                next_check_at.unix(),
+                message
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The health of the named feeds, in the order given (feeds never synced show as `new`).
+    pub fn feed_statuses(&self, feeds: &[(&str, &Url)]) -> Result<Vec<FeedStatus>, StoreError> {
+        let mut select = self.conn.prepare_cached(
+            "SELECT f.title, s.last_status, s.http_status, s.last_fetch_at, s.last_success_at,
+                 s.next_check_at, s.consecutive_errors, s.failing_since, s.last_error,
+                 (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)
+             FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
+             WHERE f.name = ?1",
+        )?;
+        let mut statuses = Vec::with_capacity(feeds.len());
+        for (name, url) in feeds {
+            let found = select
+                .query_row(params![name], |row| {
+                    let timestamp = |index: usize| -> rusqlite::Result<Option<Timestamp>> {
+                        Ok(row.get::<_, Option<i64>>(index)?.map(Timestamp::from_unix))
+                    };
+                    Ok(FeedStatus {
+                        name: (*name).to_string(),
+                        url: url.to_string(),
+                        title: row.get(0)?,
+                        status: row
+                            .get::<_, Option<String>>(1)?
+                            .unwrap_or_else(|| "new".to_string()),
+                        http_status: row.get(2)?,
+                        last_fetch_at: timestamp(3)?,
+                        last_success_at: timestamp(4)?,
+                        next_check_at: timestamp(5)?,
+                        consecutive_errors: row.get(6)?,
+                        failing_since: timestamp(7)?,
+                        last_error: row.get(8)?,
+                        entries: row.get::<_, i64>(9)?.try_into().unwrap_or(0),
+                    })
+                })
+                .optional()?;
+            statuses.push(found.unwrap_or_else(|| FeedStatus {
+                name: (*name).to_string(),
+                url: url.to_string(),
+                title: None,
+                status: "new".to_string(),
+                http_status: None,
+                last_fetch_at: None,
+                last_success_at: None,
+                next_check_at: None,
+                entries: 0,
+                consecutive_errors: 0,
+                failing_since: None,
+                last_error: None,
+            }));
+        }
+        Ok(statuses)
+    }
+
+    /// Stored entries matching `filter`, newest first (ties: higher id first).
+    pub fn entries(&self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
+        let feeds_json = serde_json::to_string(&filter.feeds).unwrap_or_else(|_| "[]".into());
+        let mut select = self.conn.prepare_cached(
+            "SELECT e.id, e.story_id, f.name, e.title, e.link, e.published_at, e.first_seen_at
+             FROM entries e JOIN feeds f ON f.id = e.feed_id
+             WHERE (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))
+               AND (?2 IS NULL OR e.published_at >= ?2)
+               AND (?3 IS NULL OR e.published_at < ?3)
+             ORDER BY e.published_at DESC, e.id DESC
+             LIMIT ?4",
+        )?;
+        let rows = select.query_map(
+            params![
+                feeds_json,
+                filter.since.map(Timestamp::unix),
+                filter.until.map(Timestamp::unix),
+                i64::try_from(filter.limit).unwrap_or(i64::MAX),
+            ],
+            |row| {
+                Ok(EntryRow {
+                    id: EntryId(row.get(0)?),
+                    story_id: StoryId(row.get(1)?),
+                    feed_name: row.get(2)?,
+                    title: row.get(3)?,
+                    link: row.get(4)?,
+                    published: Timestamp::from_unix(row.get(5)?),
+                    first_seen: Timestamp::from_unix(row.get(6)?),
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest stories carried by the selected feeds, newest first (ties: higher id
+    /// first), each with every source that carries it.
+    pub fn stories(&self, selection: &StorySelection<'_>) -> Result<Vec<Story>, StoreError> {
+        let feeds_json = serde_json::to_string(selection.feeds).unwrap_or_else(|_| "[]".into());
+        let mut top = self.conn.prepare_cached(
+            "SELECT e.story_id, min(e.published_at) AS published, max(e.updated_at)
+             FROM entries e JOIN feeds f ON f.id = e.feed_id
+             WHERE f.name IN (SELECT value FROM json_each(?1))
+             GROUP BY e.story_id
+             HAVING published >= ?2
+             ORDER BY published DESC, e.story_id DESC
+             LIMIT ?3",
+        )?;
+        let heads = top
+            .query_map(
+                params![
+                    feeds_json,
+                    selection.since.unix(),
+                    i64::try_from(selection.limit).unwrap_or(i64::MAX)
+                ],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get(2)?)),
+            )?
+            .collect::<Result<Vec<(i64, i64, i64)>, _>>()?;
+
+        let mut members = self.conn.prepare_cached(
+            "SELECT e.title, e.link, e.summary, e.content, e.author, e.comments, e.categories,
+                 f.name, f.url, f.site_link
+             FROM entries e JOIN feeds f ON f.id = e.feed_id
+             WHERE e.story_id = ?1 AND f.name IN (SELECT value FROM json_each(?2))
+             ORDER BY e.published_at, e.id",
+        )?;
+        let mut stories = Vec::with_capacity(heads.len());
+        for (story_id, published, updated) in heads {
+            let rows = members
+                .query_map(params![story_id, feeds_json], |row| {
+                    Ok(MemberRow {
+                        title: row.get(0)?,
+                        link: row.get(1)?,
+                        summary: row.get(2)?,
+                        content: row.get(3)?,
+                        author: row.get(4)?,
+                        comments: row.get(5)?,
+                        categories: row.get(6)?,
+                        feed_name: row.get(7)?,
+                        feed_url: row.get(8)?,
+                        site_link: row.get(9)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Some(story) = assemble_story(
+                StoryId(story_id),
+                Timestamp::from_unix(published),
+                Timestamp::from_unix(updated),
+                rows,
+            ) {
+                stories.push(story);
+            }
+        }
+        Ok(stories)
+    }
+
+    /// The number of stored entries (all feeds).
+    pub fn entry_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM entries", [], |row| {
+                row.get::<_, i64>(0)
+            })?
+            .try_into()
+            .unwrap_or(0))
+    }
+}
+
+/// One entry of a story, as read for publishing.
+struct MemberRow {
+    title: Option<String>,
+    link: Option<String>,
+    summary: Option<String>,
+    content: Option<String>,
+    author: Option<String>,
+    comments: Option<String>,
+    categories: String,
+    feed_name: String,
+    feed_url: String,
+    site_link: Option<String>,
+}
+
+/// Builds a story from its entries, the earliest first; `None` when it has none.
+fn assemble_story(
+    id: StoryId,
+    published: Timestamp,
+    updated: Timestamp,
+    rows: Vec<MemberRow>,
+) -> Option<Story> {
+    let main = rows.first()?;
+    let title = rows
+        .iter()
+        .find_map(|row| row.title.clone())
+        .or_else(|| main.link.clone())
+        .unwrap_or_else(|| "(untitled)".to_string());
+    let link = rows
+        .iter()
+        .find_map(|row| row.link.as_deref().and_then(|link| Url::parse(link).ok()));
+    let summary = rows
+        .iter()
+        .find_map(|row| row.summary.clone().or_else(|| row.content.clone()));
+    let author = rows.iter().find_map(|row| row.author.clone());
+    let comments = rows.iter().find_map(|row| {
+        row.comments
+            .as_deref()
+            .and_then(|link| Url::parse(link).ok())
+    });
+    let mut categories: Vec<String> = rows
+        .iter()
+        .flat_map(|row| row.categories.split('\n'))
+        .filter(|category| !category.is_empty())
+        .map(str::to_string)
+        .collect();
+    categories.sort();
+    categories.dedup();
+    let mut sources: Vec<Source> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if sources
+            .iter()
+            .any(|source| source.feed_name == row.feed_name)
+        {
+            continue;
+        }
+        let Ok(feed_url) = Url::parse(&row.feed_url) else {
+            continue;
+        };
+        sources.push(Source {
+            feed_name: row.feed_name.clone(),
+            feed_url,
+            site_link: row
+                .site_link
+                .as_deref()
+                .and_then(|link| Url::parse(link).ok()),
+            entry_link: row.link.as_deref().and_then(|link| Url::parse(link).ok()),
+        });
+    }
+    Some(Story {
+        id,
+        title,
+        link,
+        summary,
+        author,
+        published,
+        updated,
+        comments,
+        categories,
+        sources,
+    })
+}
+
+/// The dates stored for an entry (SPEC §4): a missing date is the first-seen time, and a date
+/// in the future is clamped to it.
+struct EntryDates {
+    published: Timestamp,
+    updated: Timestamp,
+}
+
+impl EntryDates {
+    fn new(entry: &ParsedEntry, first_seen: Timestamp) -> EntryDates {
+        let clamp = |date: Option<Timestamp>| date.map_or(first_seen, |date| date.min(first_seen));
+        let published = clamp(entry.published);
+        let updated = clamp(entry.updated).max(published);
+        EntryDates { published, updated }
+    }
+}
+
+/// A digest of everything stored about an entry, to tell an edited entry from an unchanged
+/// one without comparing every column.
+fn content_hash(entry: &ParsedEntry) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |value: Option<&str>| {
+        match value {
+            Some(text) => {
+                hasher.update(b"S");
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+            None => hasher.update(b"N"),
+        };
+    };
+    field(entry.guid.as_deref());
+    field(entry.link.as_ref().map(Url::as_str));
+    field(entry.title.as_deref());
+    field(entry.summary.as_deref());
+    field(entry.content.as_deref());
+    field(entry.author.as_deref());
+    field(entry.comments.as_ref().map(Url::as_str));
+    field(Some(&entry.categories.join("\n")));
+    field(
+        entry
+            .published
+            .map(|date| date.unix().to_string())
+            .as_deref(),
+    );
+    field(entry.updated.map(|date| date.unix().to_string()).as_deref());
+    let digest = hasher.finalize();
+    digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// What a file turned out to be when opened.
+enum Identity {
+    /// A new or empty file: frontpage may make it its database.
+    Empty,
+    /// frontpage's, at this schema version.
+    Frontpage { version: i64 },
+    /// Some other SQLite database.
+    Foreign,
+}
+
+fn read_identity(conn: &Connection) -> rusqlite::Result<Identity> {
+    let application_id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let objects: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
+    Ok(match (application_id, objects) {
+        (APPLICATION_ID, _) => Identity::Frontpage { version },
+        (0, 0) if version == 0 => Identity::Empty,
+        _ => Identity::Foreign,
+    })
+}
+
+#[cfg(test)]
+mod tests;

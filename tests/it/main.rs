@@ -1,1 +1,9 @@
-//! placeholder
+//! The integration tests: the real `frontpage` binary, run in temporary folders against feeds
+//! served from a loopback HTTP server (`support::server`). One test binary, as ripgrep does,
+//! so the suite links once.
+
+mod support;
+
+mod commands;
+mod end_to_end;
+mod failures;

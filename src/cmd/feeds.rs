@@ -1,0 +1,146 @@
+//! `frontpage feeds`: the health of every configured feed.
+
+use serde::Serialize;
+
+use super::{Context, Status, open_store};
+use crate::cli::{FeedsArgs, ListFormat};
+use crate::model::Timestamp;
+use crate::store::FeedStatus;
+
+/// One feed as `feeds --format json` prints it; these field names are a stable interface.
+#[derive(Debug, Serialize)]
+struct FeedJson<'a> {
+    name: &'a str,
+    url: &'a str,
+    title: Option<&'a str>,
+    status: &'a str,
+    http_status: Option<u16>,
+    last_fetch: Option<String>,
+    last_success: Option<String>,
+    next_due: Option<String>,
+    entries: u64,
+    consecutive_errors: u32,
+    failing_since: Option<String>,
+    last_error: Option<&'a str>,
+}
+
+/// Prints every configured feed's status.
+pub fn feeds(context: &Context, args: &FeedsArgs) -> anyhow::Result<Status> {
+    let configured: Vec<(&str, &url::Url)> = context
+        .config
+        .feeds
+        .iter()
+        .map(|feed| (feed.name.as_str(), &feed.url))
+        .collect();
+    let store = open_store(&context.config)?;
+    let statuses = store.feed_statuses(&configured)?;
+    let text = match args.format {
+        ListFormat::Json => {
+            let items: Vec<FeedJson<'_>> = statuses.iter().map(to_json).collect();
+            let mut text = serde_json::to_string_pretty(&items)?;
+            text.push('\n');
+            text
+        }
+        ListFormat::Table => to_table(&statuses, context.now),
+    };
+    print!("{text}");
+    Ok(Status::Success)
+}
+
+fn to_json(status: &FeedStatus) -> FeedJson<'_> {
+    FeedJson {
+        name: &status.name,
+        url: &status.url,
+        title: status.title.as_deref(),
+        status: &status.status,
+        http_status: status.http_status,
+        last_fetch: status.last_fetch_at.map(Timestamp::to_rfc3339),
+        last_success: status.last_success_at.map(Timestamp::to_rfc3339),
+        next_due: status.next_check_at.map(Timestamp::to_rfc3339),
+        entries: status.entries,
+        consecutive_errors: status.consecutive_errors,
+        failing_since: status.failing_since.map(Timestamp::to_rfc3339),
+        last_error: status.last_error.as_deref(),
+    }
+}
+
+fn to_table(statuses: &[FeedStatus], now: Timestamp) -> String {
+    let when = |moment: Option<Timestamp>| {
+        moment.map_or_else(|| "-".to_string(), |moment| relative(moment, now))
+    };
+    let rows: Vec<Vec<String>> = statuses
+        .iter()
+        .map(|status| {
+            let state = match status.failing_since {
+                Some(since) if status.consecutive_errors > 0 => {
+                    format!("failing since {}", relative(since, now))
+                }
+                _ => status.status.clone(),
+            };
+            vec![
+                status.name.clone(),
+                state,
+                when(status.last_fetch_at),
+                when(status.next_check_at),
+                status.entries.to_string(),
+                status.consecutive_errors.to_string(),
+                status.last_error.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    render_table(
+        &[
+            "FEED",
+            "STATUS",
+            "LAST FETCH",
+            "NEXT DUE",
+            "ENTRIES",
+            "ERRORS",
+            "LAST ERROR",
+        ],
+        &rows,
+    )
+}
+
+/// `3h ago`, `in 40m`, or `now`, to the largest whole unit.
+fn relative(moment: Timestamp, now: Timestamp) -> String {
+    let delta = moment.unix() - now.unix();
+    let magnitude = delta.unsigned_abs();
+    let amount = match magnitude {
+        0..60 => return "now".to_string(),
+        60..3600 => format!("{}m", magnitude / 60),
+        3600..86400 => format!("{}h", magnitude / 3600),
+        _ => format!("{}d", magnitude / 86400),
+    };
+    if delta < 0 {
+        format!("{amount} ago")
+    } else {
+        format!("in {amount}")
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+pub(super) fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|title| title.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let header: Vec<String> = header.iter().map(|title| (*title).to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let last = row.len().saturating_sub(1);
+        for (index, cell) in row.iter().enumerate() {
+            if index == last {
+                text.push_str(cell);
+            } else {
+                let padding = widths[index] - cell.chars().count();
+                text.push_str(cell);
+                text.push_str(&" ".repeat(padding + 2));
+            }
+        }
+        text.push('\n');
+    }
+    text
+}

@@ -1,0 +1,85 @@
+//! `frontpage fetch`: fetch the due feeds under the run lock, and report.
+
+use anyhow::bail;
+
+use super::{Context, Status, open_store};
+use crate::cli::FetchArgs;
+use crate::pipeline::{self, FeedResult, FetchOptions, RunReport};
+use crate::store::{LockError, RunLock};
+
+/// Fetches the due (or, with `--force`, all) selected feeds.
+pub fn fetch(context: &Context, args: &FetchArgs) -> anyhow::Result<Status> {
+    for name in &args.feeds {
+        if !context.config.feeds.iter().any(|feed| &feed.name == name) {
+            bail!(
+                "no feed named {name:?} in {}",
+                context.config.path.display()
+            );
+        }
+    }
+    let options = FetchOptions {
+        force: args.force,
+        only: args.feeds.clone(),
+    };
+    match fetch_locked(context, &options)? {
+        Some(report) => Ok(status_of(&report)),
+        None => Ok(Status::Success),
+    }
+}
+
+/// Takes the run lock, fetches and reports. `None` when another run holds the lock: that run
+/// is doing the work, so this one steps aside without touching the database.
+pub(super) fn fetch_locked(
+    context: &Context,
+    options: &FetchOptions,
+) -> anyhow::Result<Option<RunReport>> {
+    let database = &context.config.settings.database;
+    let _lock = match RunLock::acquire(database) {
+        Ok(lock) => lock,
+        Err(busy @ LockError::Busy { .. }) => {
+            if !context.output.quiet {
+                eprintln!("frontpage: {busy}; not starting another");
+            }
+            return Ok(None);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let mut store = open_store(&context.config)?;
+    let report = pipeline::fetch_feeds(&mut store, &context.config, options, context.now)?;
+    print_report(context, &report);
+    Ok(Some(report))
+}
+
+/// The exit status a report calls for.
+pub(super) fn status_of(report: &RunReport) -> Status {
+    if report.n_failed() > 0 {
+        Status::FeedsFailed
+    } else {
+        Status::Success
+    }
+}
+
+/// One line per failing feed, then a summary when someone is watching or something failed;
+/// nothing at all with `-q`, and nothing on success from cron.
+fn print_report(context: &Context, report: &RunReport) {
+    let output = context.output;
+    if output.quiet {
+        return;
+    }
+    for outcome in &report.outcomes {
+        if let FeedResult::Failed { message } = &outcome.result {
+            eprintln!("frontpage: {} ({}): {message}", outcome.name, outcome.url);
+        }
+    }
+    if output.interactive || output.verbose > 0 || report.n_failed() > 0 {
+        eprintln!(
+            "fetched {} feeds: {} updated ({} new entries, {} changed), {} not modified, {} failed",
+            report.outcomes.len(),
+            report.n_updated(),
+            report.n_new_entries(),
+            report.n_changed_entries(),
+            report.n_not_modified(),
+            report.n_failed(),
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! The schema, as an append-only list of migrations tracked by `PRAGMA user_version`.
+//!
+//! Never edit or reorder a migration that has shipped: add a new one at the end. Each runs in
+//! the same transaction as the version bump, so a database is always at exactly one version.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
+const MIGRATIONS: &[&str] = &[
+    // 1: feeds, their fetch state, entries and stories.
+    "CREATE TABLE feeds (
+         id INTEGER PRIMARY KEY,
+         name TEXT NOT NULL UNIQUE,
+         url TEXT NOT NULL,
+         title TEXT,
+         site_link TEXT,
+         created_at INTEGER NOT NULL
+     );
+     CREATE TABLE fetch_state (
+         feed_id INTEGER PRIMARY KEY REFERENCES feeds (id) ON DELETE CASCADE,
+         etag TEXT,
+         last_modified TEXT,
+         last_fetch_at INTEGER,
+         last_success_at INTEGER,
+         last_status TEXT,
+         http_status INTEGER,
+         next_check_at INTEGER NOT NULL DEFAULT 0,
+         consecutive_errors INTEGER NOT NULL DEFAULT 0,
+         failing_since INTEGER,
+         last_error TEXT
+     );
+     CREATE TABLE stories (
+         id INTEGER PRIMARY KEY,
+         created_at INTEGER NOT NULL
+     );
+     CREATE TABLE entries (
+         id INTEGER PRIMARY KEY,
+         feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+         key TEXT NOT NULL,
+         story_id INTEGER REFERENCES stories (id),
+         guid TEXT,
+         link TEXT,
+         canonical_link TEXT,
+         title TEXT,
+         summary TEXT,
+         content TEXT,
+         author TEXT,
+         comments TEXT,
+         categories TEXT NOT NULL DEFAULT '',
+         feed_published_at INTEGER,
+         feed_updated_at INTEGER,
+         published_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         first_seen_at INTEGER NOT NULL,
+         content_hash TEXT NOT NULL,
+         UNIQUE (feed_id, key)
+     );
+     CREATE INDEX entries_by_published ON entries (published_at);
+     CREATE INDEX entries_by_story ON entries (story_id);
+     CREATE INDEX entries_by_canonical_link ON entries (canonical_link);",
+];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the database up to [`latest_version`], stamping it with `application_id`.
+pub fn migrate(conn: &mut Connection, application_id: i32) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Read again under the write lock: another process may have migrated meanwhile.
+    let current: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if current >= latest_version() {
+        return Ok(());
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version > current {
+            tx.execute_batch(sql)?;
+        }
+    }
+    tx.pragma_update(None, "application_id", application_id)?;
+    tx.pragma_update(None, "user_version", latest_version())?;
+    tx.commit()
+}

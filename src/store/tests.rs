@@ -1,0 +1,360 @@
+//! Tests of the store against real SQLite files in temporary folders.
+
+use super::*;
+use crate::model::{EntryKey, ParsedEntry};
+
+fn at(text: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(text).unwrap()
+}
+
+fn entry(key: &str, title: &str, published: &str) -> ParsedEntry {
+    ParsedEntry {
+        key: EntryKey(key.to_string()),
+        guid: Some(key.to_string()),
+        link: Some(Url::parse(&format!("https://example.org/{key}")).unwrap()),
+        title: Some(title.to_string()),
+        summary: Some(format!("<p>{title}</p>")),
+        content: None,
+        author: None,
+        published: Some(at(published)),
+        updated: None,
+        comments: None,
+        categories: vec![],
+    }
+}
+
+fn feed(entries: Vec<ParsedEntry>) -> ParsedFeed {
+    ParsedFeed {
+        title: Some("Example".to_string()),
+        site_link: Some(Url::parse("https://example.org/").unwrap()),
+        ttl_minutes: None,
+        entries,
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    store: Store,
+    feed_id: FeedId,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frontpage.db");
+    let mut store = Store::open(&path).unwrap();
+    let url = Url::parse("https://example.org/feed.xml").unwrap();
+    let rows = store
+        .sync_feeds(&[("Example", &url)], at("2026-11-28T00:00:00Z"))
+        .unwrap();
+    let feed_id = rows[0].id;
+    Fixture {
+        _dir: dir,
+        path,
+        store,
+        feed_id,
+    }
+}
+
+fn etag(value: &str) -> Validators {
+    Validators {
+        etag: Some(value.to_string()),
+        last_modified: None,
+    }
+}
+
+const NOW: &str = "2026-11-28T12:00:00Z";
+
+#[test]
+fn a_new_database_is_stamped_and_reopens() {
+    let fixture = fixture();
+    let id: i32 = fixture
+        .store
+        .conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .unwrap();
+    assert_eq!(id, APPLICATION_ID);
+    let mode: String = fixture
+        .store
+        .conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let foreign_keys: i64 = fixture
+        .store
+        .conn
+        .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+        .unwrap();
+    assert_eq!(foreign_keys, 1);
+    drop(fixture.store);
+    Store::open(&fixture.path).unwrap();
+}
+
+#[test]
+fn a_text_file_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    let text = b"these are my notes, not a database\n".repeat(200);
+    std::fs::write(&path, &text).unwrap();
+    let error = Store::open(&path).err().unwrap();
+    assert!(matches!(error, StoreError::NotFrontpage { .. }), "{error}");
+    assert!(error.to_string().contains("is not a frontpage database"));
+    assert_eq!(std::fs::read(&path).unwrap(), text);
+    assert!(!dir.path().join("notes.db-wal").exists());
+}
+
+#[test]
+fn another_programs_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('a');")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let error = Store::open(&path).err().unwrap();
+    assert!(matches!(error, StoreError::NotFrontpage { .. }), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(!dir.path().join("other.db-wal").exists());
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frontpage.db");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let error = Store::open(&path).err().unwrap();
+    assert!(
+        matches!(error, StoreError::TooNew { found: 999, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn refetching_the_same_entries_changes_nothing() {
+    let mut fixture = fixture();
+    let parsed = feed(vec![
+        entry("a", "First", "2026-11-27T10:00:00Z"),
+        entry("b", "Second", "2026-11-27T11:00:00Z"),
+    ]);
+    let now = at(NOW);
+    let counts = fixture
+        .store
+        .record_fetched(fixture.feed_id, &parsed, &etag("\"1\""), 200, now, now)
+        .unwrap();
+    assert_eq!(
+        counts,
+        EntryCounts {
+            new: 2,
+            changed: 0,
+            unchanged: 0
+        }
+    );
+    let later = at("2026-11-28T13:00:00Z");
+    let counts = fixture
+        .store
+        .record_fetched(fixture.feed_id, &parsed, &etag("\"1\""), 200, later, later)
+        .unwrap();
+    assert_eq!(
+        counts,
+        EntryCounts {
+            new: 0,
+            changed: 0,
+            unchanged: 2
+        }
+    );
+    assert_eq!(fixture.store.entry_count().unwrap(), 2);
+}
+
+#[test]
+fn an_edited_entry_is_updated_in_place_keeping_its_first_seen_time() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let original = feed(vec![entry("a", "Frist", "2026-11-27T10:00:00Z")]);
+    fixture
+        .store
+        .record_fetched(fixture.feed_id, &original, &etag("\"1\""), 200, now, now)
+        .unwrap();
+    let later = at("2026-11-28T15:00:00Z");
+    let edited = feed(vec![entry("a", "First", "2026-11-27T10:00:00Z")]);
+    let counts = fixture
+        .store
+        .record_fetched(fixture.feed_id, &edited, &etag("\"2\""), 200, later, later)
+        .unwrap();
+    assert_eq!(counts.changed, 1);
+    let rows = fixture
+        .store
+        .entries(&EntryFilter {
+            limit: 10,
+            ..EntryFilter::default()
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].title.as_deref(), Some("First"));
+    assert_eq!(rows[0].first_seen, now);
+}
+
+#[test]
+fn a_failure_keeps_entries_and_validators() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let parsed = feed(vec![entry("a", "First", "2026-11-27T10:00:00Z")]);
+    fixture
+        .store
+        .record_fetched(fixture.feed_id, &parsed, &etag("W/\"abc\""), 200, now, now)
+        .unwrap();
+    fixture
+        .store
+        .record_failure(
+            fixture.feed_id,
+            "http 500 Internal Server Error",
+            Some(500),
+            now,
+            now,
+        )
+        .unwrap();
+    fixture
+        .store
+        .record_failure(fixture.feed_id, "timed out after 30s", None, now, now)
+        .unwrap();
+    let row = &fixture.store.feed_rows(&["Example"]).unwrap()[0];
+    assert_eq!(row.validators.etag.as_deref(), Some("W/\"abc\""));
+    assert_eq!(fixture.store.entry_count().unwrap(), 1);
+    let url = Url::parse("https://example.org/feed.xml").unwrap();
+    let status = &fixture.store.feed_statuses(&[("Example", &url)]).unwrap()[0];
+    assert_eq!(status.consecutive_errors, 2);
+    assert_eq!(status.failing_since, Some(now));
+    assert_eq!(status.last_error.as_deref(), Some("timed out after 30s"));
+}
+
+#[test]
+fn not_modified_keeps_validators_it_does_not_carry() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let both = Validators {
+        etag: Some("\"1\"".to_string()),
+        last_modified: Some("Fri, 27 Nov 2026 10:00:00 GMT".to_string()),
+    };
+    fixture
+        .store
+        .record_fetched(fixture.feed_id, &feed(vec![]), &both, 200, now, now)
+        .unwrap();
+    fixture
+        .store
+        .record_not_modified(fixture.feed_id, &etag("\"2\""), now, now)
+        .unwrap();
+    let row = &fixture.store.feed_rows(&["Example"]).unwrap()[0];
+    assert_eq!(row.validators.etag.as_deref(), Some("\"2\""));
+    assert_eq!(
+        row.validators.last_modified.as_deref(),
+        Some("Fri, 27 Nov 2026 10:00:00 GMT")
+    );
+}
+
+#[test]
+fn future_and_missing_dates_become_the_first_seen_time() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let mut undated = entry("undated", "Undated", NOW);
+    undated.published = None;
+    let parsed = feed(vec![
+        entry("future", "Future", "2030-01-01T00:00:00Z"),
+        undated,
+    ]);
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &parsed,
+            &Validators::default(),
+            200,
+            now,
+            now,
+        )
+        .unwrap();
+    let rows = fixture
+        .store
+        .entries(&EntryFilter {
+            limit: 10,
+            ..EntryFilter::default()
+        })
+        .unwrap();
+    assert!(rows.iter().all(|row| row.published == now), "{rows:?}");
+}
+
+#[test]
+fn a_changed_feed_url_forgets_the_old_validators() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &feed(vec![]),
+            &etag("\"1\""),
+            200,
+            now,
+            now,
+        )
+        .unwrap();
+    let moved = Url::parse("https://example.org/atom.xml").unwrap();
+    let rows = fixture
+        .store
+        .sync_feeds(&[("Example", &moved)], now)
+        .unwrap();
+    assert_eq!(rows[0].url, moved);
+    assert_eq!(rows[0].validators, Validators::default());
+}
+
+#[test]
+fn stories_are_newest_first_within_the_window_and_carry_their_source() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let parsed = feed(vec![
+        entry("old", "Old", "2026-11-01T00:00:00Z"),
+        entry("a", "First", "2026-11-27T10:00:00Z"),
+        entry("b", "Second", "2026-11-27T11:00:00Z"),
+    ]);
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &parsed,
+            &Validators::default(),
+            200,
+            now,
+            now,
+        )
+        .unwrap();
+    let names = vec!["Example".to_string()];
+    let stories = fixture
+        .store
+        .stories(&StorySelection {
+            feeds: &names,
+            since: at("2026-11-21T12:00:00Z"),
+            limit: 10,
+        })
+        .unwrap();
+    let titles: Vec<&str> = stories.iter().map(|story| story.title.as_str()).collect();
+    assert_eq!(titles, ["Second", "First"]);
+    assert_eq!(stories[0].sources[0].feed_name, "Example");
+    assert_eq!(
+        stories[0].sources[0].site_link.as_ref().map(Url::as_str),
+        Some("https://example.org/")
+    );
+    let muted: Vec<String> = vec![];
+    let none = fixture
+        .store
+        .stories(&StorySelection {
+            feeds: &muted,
+            since: at("2026-11-21T12:00:00Z"),
+            limit: 10,
+        })
+        .unwrap();
+    assert!(none.is_empty());
+}

@@ -1,0 +1,1046 @@
+//! A loopback HTTP/1.1 server that replays canned feed responses: test support only.
+//!
+//! A test starts a [`FeedServer`], registers a [`Reply`] per path, points frontpage at
+//! [`FeedServer::url`], runs the real binary and then asserts on [`FeedServer::requests`].
+//! The server binds `127.0.0.1:0`, serves each connection on its own thread, answers exactly one
+//! request per connection and closes it (`Connection: close`, no keep-alive), so every exchange
+//! is deterministic.
+//!
+//! What it does, and what it deliberately does not:
+//!
+//! - Each request is recorded (method, path with query string, headers in order) *before* it is
+//!   answered, so once a client has its response the request is in the log.
+//! - Routes match the request target exactly, query string included; unknown paths get 404.
+//!   The method plays no part in routing; `HEAD` gets the headers without the body.
+//! - Conditional requests are answered only as [`Reply::etag`] and [`Reply::last_modified`]
+//!   describe: exact byte comparison, no date parsing, no weak comparison.
+//! - Request bodies are ignored. Only origin-form targets (`/path?query`) are accepted; anything
+//!   the parser does not understand gets 400 and header sections over 64 KiB get 431, and
+//!   neither is recorded.
+//! - No `Date` header or any other header is added except `Content-Type` (a default a reply can
+//!   override), `Content-Encoding`, `ETag`, `Last-Modified`, `Content-Length` and
+//!   `Connection: close`, as described on [`Reply`].
+//! - A misbehaving client never panics a server thread; it only loses its own connection.
+//!
+//! It depends on nothing but `std` and `flate2` (for [`Reply::gzip`]), never on frontpage itself,
+//! so it keeps compiling while the library is in pieces.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// Largest request head (request line plus headers) the server reads before answering 431.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// How long a connection may stall while sending its request or receiving the response.
+const IO_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the server keeps reading (and discarding) after answering, so that unread request
+/// bytes do not turn the close into a reset that could destroy the response in flight.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Upper bound on the bytes discarded while lingering.
+const MAX_LINGER_BYTES: u64 = 1024 * 1024;
+
+/// A loopback HTTP/1.1 server with canned replies and a log of every request it received.
+///
+/// Dropping it stops accepting connections and joins the accept thread; connections already
+/// being served finish on their own threads.
+pub struct FeedServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stopping: Arc<AtomicBool>,
+    accept_thread: Option<JoinHandle<()>>,
+}
+
+impl FeedServer {
+    /// Binds `127.0.0.1` on a free port and starts accepting connections on a background thread.
+    pub fn start() -> FeedServer {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind a loopback port");
+        let addr = listener.local_addr().expect("read the bound address");
+        let state = Arc::new(Mutex::new(State::default()));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let accept_thread = thread::Builder::new()
+            .name("feed-server-accept".to_owned())
+            .spawn({
+                let state = Arc::clone(&state);
+                let stopping = Arc::clone(&stopping);
+                move || accept_loop(&listener, &state, &stopping)
+            })
+            .expect("spawn the accept thread");
+        FeedServer {
+            addr,
+            state,
+            stopping,
+            accept_thread: Some(accept_thread),
+        }
+    }
+
+    /// The address the server listens on (`127.0.0.1` and the port it was given).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The absolute URL of `path` on this server, e.g. `http://127.0.0.1:PORT/feed.xml`.
+    ///
+    /// `path` must start with `/` and may carry a query string.
+    pub fn url(&self, path: &str) -> String {
+        assert_origin_form(path);
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Answers every request for `path` with `reply`, replacing whatever `path` answered before.
+    ///
+    /// `path` must start with `/` and is matched exactly, query string included.
+    pub fn route(&self, path: &str, reply: Reply) {
+        self.route_sequence(path, vec![reply]);
+    }
+
+    /// Answers successive requests for `path` with successive `replies`; once they run out, the
+    /// last one repeats. Replaces whatever `path` answered before and starts from the first reply.
+    ///
+    /// `path` must start with `/` and is matched exactly; `replies` must not be empty.
+    pub fn route_sequence(&self, path: &str, replies: Vec<Reply>) {
+        assert_origin_form(path);
+        assert!(
+            !replies.is_empty(),
+            "route_sequence({path:?}) needs at least one reply"
+        );
+        let route = Route { replies, served: 0 };
+        self.lock().routes.insert(path.to_owned(), route);
+    }
+
+    /// Every well-formed request received so far, in the order they arrived.
+    pub fn requests(&self) -> Vec<Request> {
+        self.lock().requests.clone()
+    }
+
+    /// The requests received so far whose path (query string included) equals `path`, in order.
+    pub fn requests_to(&self, path: &str) -> Vec<Request> {
+        assert_origin_form(path);
+        let state = self.lock();
+        let matching = state.requests.iter().filter(|request| request.path == path);
+        matching.cloned().collect()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+}
+
+impl Drop for FeedServer {
+    /// Stops accepting and joins the accept thread, waking it with a connection to itself.
+    ///
+    /// If even that connection fails the accept thread is left blocked rather than hanging here.
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let woke_accept_thread = TcpStream::connect_timeout(&self.addr, IO_TIMEOUT).is_ok();
+        if let Some(accept_thread) = self.accept_thread.take()
+            && woke_accept_thread
+        {
+            // A panic on the accept thread already failed loudly; there is nothing to add here.
+            let _ = accept_thread.join();
+        }
+    }
+}
+
+/// One request as the server received it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The method, as sent (`GET`, `HEAD`, …).
+    pub method: String,
+    /// The request target: the path plus the query string, if any (`/feed.xml?page=2`).
+    pub path: String,
+    /// The header fields in the order they arrived, names as sent, values without surrounding
+    /// whitespace.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// The value of the first header called `name`, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// A canned response, built with the constructors and adjusted with the builder methods.
+///
+/// On the wire it becomes, in this order: the status line; `headers` verbatim; `Content-Type:
+/// content_type` unless `headers` has a `Content-Type`; `Content-Encoding: gzip` if `gzip`;
+/// `ETag` and `Last-Modified` if set; `Content-Length` (the body's length, also for `HEAD` and
+/// 304, never for 1xx and 204) unless `headers` has one; `Connection: close` unless `headers`
+/// has a `Connection`; then the body, except for `HEAD`, 1xx, 204 and 304. Setting
+/// `Content-Length` by hand lets a test send a length that does not match the body.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// The status code sent when the request is not answered with 304.
+    pub status: u16,
+    /// Extra headers, sent verbatim in this order on every answer, 304 included.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes as sent (already compressed when `gzip` is set).
+    pub body: Vec<u8>,
+    /// The default `Content-Type`, sent unless `headers` names one; not sent with 304.
+    pub content_type: Option<String>,
+    /// Whether `body` is gzip-compressed, which sends `Content-Encoding: gzip`; not sent with
+    /// 304.
+    pub gzip: bool,
+    /// The `ETag` to send; a matching `If-None-Match` gets 304.
+    pub etag: Option<String>,
+    /// The `Last-Modified` to send; a matching `If-Modified-Since` gets 304.
+    pub last_modified: Option<String>,
+    /// How long to wait before answering (after the request has been recorded).
+    pub delay: Option<Duration>,
+}
+
+impl Reply {
+    /// 200 with `body`, sent as `Content-Type: application/rss+xml` unless a header says
+    /// otherwise.
+    pub fn ok(body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            body: body.into(),
+            content_type: Some("application/rss+xml".to_owned()),
+            ..Reply::status(200)
+        }
+    }
+
+    /// `status` with an empty body and no content type.
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            content_type: None,
+            gzip: false,
+            etag: None,
+            last_modified: None,
+            delay: None,
+        }
+    }
+
+    /// 200 with the bytes of `tests/fixtures/<relative>`, typed by its extension (`.xml` →
+    /// `application/xml`, `.json` → `application/feed+json`, `.html` → `text/html`, `.rss` →
+    /// `application/rss+xml`, `.atom` → `application/atom+xml`, anything else →
+    /// `application/octet-stream`).
+    ///
+    /// Panics, naming the full path, if the file cannot be read.
+    pub fn fixture(relative: &str) -> Reply {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        file_reply(&fixtures.join(relative))
+    }
+
+    /// A redirect (301, 302, 303, 307 or 308) to `location`, with an empty body.
+    ///
+    /// Panics if `status` is not one of those codes.
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        assert!(
+            matches!(status, 301 | 302 | 303 | 307 | 308),
+            "redirect status must be 301, 302, 303, 307 or 308, not {status}"
+        );
+        Reply::status(status).header("Location", location)
+    }
+
+    /// Adds the header `name: value`, sent verbatim after the headers added before it.
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sends `ETag: <etag>`, and answers 304 (no body, same `ETag`) to a GET or HEAD whose
+    /// `If-None-Match` equals `etag` byte for byte. Only 2xx replies are turned into 304.
+    pub fn etag(mut self, etag: &str) -> Reply {
+        self.etag = Some(etag.to_owned());
+        self
+    }
+
+    /// Sends `Last-Modified: <value>`, and answers 304 to a GET or HEAD whose
+    /// `If-Modified-Since` equals `value` byte for byte and that has no `If-None-Match`
+    /// (which takes precedence, as in RFC 9110). Only 2xx replies are turned into 304.
+    pub fn last_modified(mut self, value: &str) -> Reply {
+        self.last_modified = Some(value.to_owned());
+        self
+    }
+
+    /// Gzip-compresses the body now and sends it with `Content-Encoding: gzip`.
+    ///
+    /// Call it once, after the body is final.
+    pub fn gzip(mut self) -> Reply {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder
+            .write_all(&self.body)
+            .expect("gzip into memory cannot fail");
+        self.body = encoder.finish().expect("gzip into memory cannot fail");
+        self.gzip = true;
+        self
+    }
+
+    /// Waits `delay` before answering; the request is recorded before the wait.
+    pub fn delay(mut self, delay: Duration) -> Reply {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// Whether this reply answers `request` with 304 Not Modified.
+    fn is_not_modified_for(&self, request: &Request) -> bool {
+        let conditional_method = matches!(request.method.as_str(), "GET" | "HEAD");
+        if !conditional_method || !(200..300).contains(&self.status) {
+            return false;
+        }
+        match request.header("If-None-Match") {
+            Some(if_none_match) => self.etag.as_deref() == Some(if_none_match),
+            None => request
+                .header("If-Modified-Since")
+                .is_some_and(|since| self.last_modified.as_deref() == Some(since)),
+        }
+    }
+}
+
+/// Routes and the request log, shared between the test and the connection threads.
+#[derive(Default)]
+struct State {
+    routes: HashMap<String, Route>,
+    requests: Vec<Request>,
+}
+
+/// The replies for one path and how many requests it has answered.
+struct Route {
+    replies: Vec<Reply>,
+    served: usize,
+}
+
+impl State {
+    /// Logs `request` and picks its reply, in one step so the log order is the answer order.
+    fn record(&mut self, request: &Request) -> Reply {
+        self.requests.push(request.clone());
+        let Some(route) = self.routes.get_mut(&request.path) else {
+            return Reply::status(404);
+        };
+        let index = route.served.min(route.replies.len().saturating_sub(1));
+        route.served = route.served.saturating_add(1);
+        let reply = route.replies.get(index).cloned();
+        reply.unwrap_or_else(|| Reply::status(404))
+    }
+}
+
+/// Locks the state even if a test thread panicked while holding it: the data stays usable.
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn assert_origin_form(path: &str) {
+    assert!(
+        path.starts_with('/'),
+        "a feed server path starts with '/', got {path:?}"
+    );
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    let mut matching = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+    matching.next().map(|(_, value)| value.as_str())
+}
+
+/// Reads a file into a 200 reply typed by the file's extension; see [`Reply::fixture`].
+fn file_reply(path: &Path) -> Reply {
+    let body = std::fs::read(path)
+        .unwrap_or_else(|error| panic!("cannot read fixture {}: {error}", path.display()));
+    Reply {
+        content_type: Some(content_type_for(path).to_owned()),
+        ..Reply::ok(body)
+    }
+}
+
+fn content_type_for(path: &Path) -> &'static str {
+    let extension = path.extension().and_then(|extension| extension.to_str());
+    let extension = extension.unwrap_or_default().to_ascii_lowercase();
+    match extension.as_str() {
+        "xml" => "application/xml",
+        "json" => "application/feed+json",
+        "html" => "text/html",
+        "rss" => "application/rss+xml",
+        "atom" => "application/atom+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Accepts connections until `stopping` is set, serving each on its own thread.
+fn accept_loop(listener: &TcpListener, state: &Arc<Mutex<State>>, stopping: &AtomicBool) {
+    for stream in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else {
+            // Out of file descriptors or similar: give the system a moment instead of spinning.
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let state = Arc::clone(state);
+        // If the thread cannot be spawned the stream is dropped, which closes the connection.
+        let _ = thread::Builder::new()
+            .name("feed-server-connection".to_owned())
+            .spawn(move || serve_connection(&stream, &state));
+    }
+}
+
+/// Why no request could be read from a connection.
+enum ReadFailure {
+    /// The client went away (or stalled) before sending a request; there is no one to answer.
+    Disconnected,
+    /// The request is not HTTP/1.x as this server understands it: answered with 400.
+    Malformed,
+    /// The request head exceeds [`MAX_HEAD_BYTES`]: answered with 431.
+    TooLarge,
+}
+
+/// Reads one request, records it, answers it and closes the connection. Never panics.
+fn serve_connection(stream: &TcpStream, state: &Mutex<State>) {
+    // Without timeouts a stalled client would hold this thread forever; failing to set them
+    // only means the thread may live longer.
+    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+    let mut reader = BufReader::new(stream);
+    let response = match read_request(&mut reader) {
+        Ok(request) => {
+            let reply = lock(state).record(&request);
+            if let Some(delay) = reply.delay {
+                thread::sleep(delay);
+            }
+            let not_modified = reply.is_not_modified_for(&request);
+            render(&reply, not_modified, request.method != "HEAD")
+        }
+        Err(ReadFailure::Disconnected) => return,
+        Err(ReadFailure::Malformed) => render(&Reply::status(400), false, true),
+        Err(ReadFailure::TooLarge) => render(&Reply::status(431), false, true),
+    };
+    let mut writer = stream;
+    if writer
+        .write_all(&response)
+        .and_then(|()| writer.flush())
+        .is_err()
+    {
+        return; // The client left early; that is its business.
+    }
+    // Signal the end of the response, then discard whatever the client still sends (a body, a
+    // second request, the rest of an oversized head) so that closing does not reset the
+    // connection before the client has read the response.
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(LINGER_TIMEOUT));
+    let _ = io::copy(&mut reader.take(MAX_LINGER_BYTES), &mut io::sink());
+}
+
+/// Reads the request line and headers up to the blank line; any body is left unread.
+fn read_request(reader: &mut impl BufRead) -> Result<Request, ReadFailure> {
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let mut head_bytes = 0;
+    loop {
+        let mut line = Vec::new();
+        let budget = (MAX_HEAD_BYTES - head_bytes) as u64;
+        let n_read = reader
+            .by_ref()
+            .take(budget)
+            .read_until(b'\n', &mut line)
+            .map_err(|_| ReadFailure::Disconnected)?;
+        head_bytes += n_read;
+        if line.pop() != Some(b'\n') {
+            return Err(if head_bytes >= MAX_HEAD_BYTES {
+                ReadFailure::TooLarge
+            } else if head_bytes == 0 {
+                ReadFailure::Disconnected
+            } else {
+                ReadFailure::Malformed
+            });
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        match (line.is_empty(), lines.is_empty()) {
+            // RFC 9112 asks servers to ignore empty lines before the request line.
+            (true, true) => continue,
+            (true, false) => return parse_head(lines).ok_or(ReadFailure::Malformed),
+            (false, _) => lines.push(line),
+        }
+    }
+}
+
+/// Parses the request line and header lines (line endings already removed).
+fn parse_head(lines: Vec<Vec<u8>>) -> Option<Request> {
+    let mut lines = lines.into_iter().map(String::from_utf8);
+    let request_line = lines.next()?.ok()?;
+    let mut parts = request_line.split(' ');
+    let (method, path, version) = (parts.next()?, parts.next()?, parts.next()?);
+    let path_is_valid = path.starts_with('/') && path.bytes().all(|byte| byte.is_ascii_graphic());
+    let version_is_valid = matches!(version, "HTTP/1.0" | "HTTP/1.1");
+    if parts.next().is_some() || !is_token(method) || !path_is_valid || !version_is_valid {
+        return None;
+    }
+    let mut headers = Vec::new();
+    for line in lines {
+        let line = line.ok()?;
+        let (name, value) = line.split_once(':')?;
+        if !is_token(name) {
+            return None; // Also rejects obsolete line folding and whitespace before the colon.
+        }
+        let value = value.trim_matches([' ', '\t']);
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400.
+    if version == "HTTP/1.1" && find_header(&headers, "Host").is_none() {
+        return None;
+    }
+    Some(Request {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        headers,
+    })
+}
+
+/// Whether `text` is an RFC 9110 token (the syntax of methods and header names).
+fn is_token(text: &str) -> bool {
+    let is_tchar = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+    !text.is_empty() && text.bytes().all(is_tchar)
+}
+
+/// The bytes of the response to send for `reply`; see [`Reply`] for what goes on the wire.
+fn render(reply: &Reply, not_modified: bool, method_wants_body: bool) -> Vec<u8> {
+    let status = if not_modified { 304 } else { reply.status };
+    let has_header = |name: &str| find_header(&reply.headers, name).is_some();
+    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).into_bytes();
+    let mut push_header = |name: &str, value: &str| {
+        for part in [name, ": ", value, "\r\n"] {
+            out.extend_from_slice(part.as_bytes());
+        }
+    };
+    for (name, value) in &reply.headers {
+        push_header(name, value);
+    }
+    if !not_modified {
+        if let Some(content_type) = &reply.content_type
+            && !has_header("Content-Type")
+        {
+            push_header("Content-Type", content_type);
+        }
+        if reply.gzip {
+            push_header("Content-Encoding", "gzip");
+        }
+    }
+    if let Some(etag) = &reply.etag {
+        push_header("ETag", etag);
+    }
+    if let Some(last_modified) = &reply.last_modified {
+        push_header("Last-Modified", last_modified);
+    }
+    let forbids_body = matches!(status, 100..=199 | 204);
+    if !forbids_body && !has_header("Content-Length") {
+        // For HEAD and 304 this is the length a 200 GET would carry, as RFC 9110 requires.
+        push_header("Content-Length", &reply.body.len().to_string());
+    }
+    if !has_header("Connection") {
+        push_header("Connection", "close");
+    }
+    out.extend_from_slice(b"\r\n");
+    if method_wants_body && !forbids_body && status != 304 {
+        out.extend_from_slice(&reply.body);
+    }
+    out
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        410 => "Gone",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "", // The reason phrase is optional in HTTP/1.1.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// A response as a raw client saw it.
+    struct Response {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    }
+
+    impl Response {
+        fn header(&self, name: &str) -> Option<&str> {
+            find_header(&self.headers, name)
+        }
+
+        fn header_count(&self, name: &str) -> usize {
+            let matching = self
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name));
+            matching.count()
+        }
+    }
+
+    fn get(server: &FeedServer, path: &str, headers: &[(&str, &str)]) -> Response {
+        request(server, "GET", path, headers)
+    }
+
+    fn request(
+        server: &FeedServer,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut raw = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", server.addr());
+        for (name, value) in headers {
+            raw.push_str(&format!("{name}: {value}\r\n"));
+        }
+        raw.push_str("\r\n");
+        send_raw(server, raw.as_bytes())
+    }
+
+    /// Sends `raw` as is, reads until the server closes, and splits the response.
+    fn send_raw(server: &FeedServer, raw: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(server.addr()).expect("connect to the feed server");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set a read timeout");
+        stream.write_all(raw).expect("send the request");
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .expect("read the response");
+        let head_end = response
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .expect("a complete response head");
+        let head = String::from_utf8(response[..head_end].to_vec()).expect("an ASCII head");
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().expect("a status line");
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|status| status.parse().ok())
+            .expect("a status code");
+        let headers = lines
+            .map(|line| line.split_once(": ").expect("a header line"))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        let body = response[head_end + 4..].to_vec();
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut decoded)
+            .expect("valid gzip");
+        decoded
+    }
+
+    const RSS: &str = "<rss version=\"2.0\"><channel><title>t</title></channel></rss>";
+
+    #[test]
+    fn plain_get_returns_the_body_and_records_the_request_with_its_headers() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS));
+
+        let response = get(
+            &server,
+            "/feed.xml",
+            &[("User-Agent", "it"), ("X-Two", " b ")],
+        );
+
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, RSS.as_bytes());
+        assert_eq!(response.header("content-type"), Some("application/rss+xml"));
+        assert_eq!(
+            response.header("Content-Length"),
+            Some(&*RSS.len().to_string())
+        );
+        assert_eq!(response.header("Connection"), Some("close"));
+        assert_eq!(response.header("Date"), None);
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].method, "GET");
+        assert_eq!(requests[0].path, "/feed.xml");
+        let expected_headers = [
+            ("Host", server.addr().to_string()),
+            ("User-Agent", "it".to_owned()),
+            ("X-Two", "b".to_owned()),
+        ];
+        let expected_headers = expected_headers.map(|(name, value)| (name.to_owned(), value));
+        assert_eq!(requests[0].headers, expected_headers);
+        assert_eq!(requests[0].header("user-agent"), Some("it"));
+        assert_eq!(requests[0].header("Accept"), None);
+    }
+
+    #[test]
+    fn url_names_the_loopback_address_and_the_path() {
+        let server = FeedServer::start();
+        let port = server.addr().port();
+        assert!(server.addr().ip().is_loopback());
+        assert_eq!(
+            server.url("/a?b=c"),
+            format!("http://127.0.0.1:{port}/a?b=c")
+        );
+    }
+
+    #[test]
+    fn query_string_is_part_of_the_path() {
+        let server = FeedServer::start();
+        server.route("/feed?page=2", Reply::ok("two"));
+
+        assert_eq!(get(&server, "/feed?page=2", &[]).body, b"two");
+        assert_eq!(get(&server, "/feed", &[]).status, 404);
+        assert_eq!(server.requests_to("/feed?page=2").len(), 1);
+        assert_eq!(server.requests_to("/feed").len(), 1);
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[test]
+    fn route_replaces_the_previous_reply() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok("old"));
+        server.route("/feed.xml", Reply::ok("new"));
+
+        assert_eq!(get(&server, "/feed.xml", &[]).body, b"new");
+    }
+
+    #[test]
+    fn etag_answers_304_to_a_matching_if_none_match_and_200_otherwise() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS).etag("\"v1\""));
+
+        let fresh = get(&server, "/feed.xml", &[]);
+        assert_eq!(fresh.status, 200);
+        assert_eq!(fresh.header("ETag"), Some("\"v1\""));
+        assert_eq!(fresh.body, RSS.as_bytes());
+
+        let cached = get(&server, "/feed.xml", &[("If-None-Match", "\"v1\"")]);
+        assert_eq!(cached.status, 304);
+        assert_eq!(cached.header("ETag"), Some("\"v1\""));
+        assert_eq!(cached.header("Content-Type"), None);
+        assert!(cached.body.is_empty());
+
+        for stale in ["\"v0\"", "W/\"v1\"", "v1"] {
+            let response = get(&server, "/feed.xml", &[("If-None-Match", stale)]);
+            assert_eq!(response.status, 200, "If-None-Match: {stale}");
+            assert_eq!(response.body, RSS.as_bytes());
+        }
+        let requests = server.requests_to("/feed.xml");
+        assert_eq!(requests[1].header("if-none-match"), Some("\"v1\""));
+    }
+
+    #[test]
+    fn last_modified_answers_304_to_a_matching_if_modified_since_without_if_none_match() {
+        let server = FeedServer::start();
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        server.route("/feed.xml", Reply::ok(RSS).last_modified(date));
+
+        let fresh = get(&server, "/feed.xml", &[]);
+        assert_eq!(fresh.status, 200);
+        assert_eq!(fresh.header("Last-Modified"), Some(date));
+
+        let cached = get(&server, "/feed.xml", &[("If-Modified-Since", date)]);
+        assert_eq!(cached.status, 304);
+        assert_eq!(cached.header("Last-Modified"), Some(date));
+        assert!(cached.body.is_empty());
+
+        let other_date = "Wed, 21 Oct 2015 07:28:01 GMT";
+        let stale = get(&server, "/feed.xml", &[("If-Modified-Since", other_date)]);
+        assert_eq!(stale.status, 200);
+
+        let with_etag = [("If-None-Match", "\"x\""), ("If-Modified-Since", date)];
+        let if_none_match_wins = get(&server, "/feed.xml", &with_etag);
+        assert_eq!(if_none_match_wins.status, 200);
+    }
+
+    #[test]
+    fn conditional_headers_do_not_turn_an_error_into_304() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::status(503).etag("\"v1\""));
+
+        let response = get(&server, "/feed.xml", &[("If-None-Match", "\"v1\"")]);
+
+        assert_eq!(response.status, 503);
+    }
+
+    #[test]
+    fn route_sequence_steps_through_the_replies_and_repeats_the_last() {
+        let server = FeedServer::start();
+        let replies = vec![Reply::ok("first"), Reply::status(500), Reply::ok("last")];
+        server.route_sequence("/feed.xml", replies);
+
+        let statuses_and_bodies: Vec<(u16, Vec<u8>)> = (0..5)
+            .map(|_| get(&server, "/feed.xml", &[]))
+            .map(|response| (response.status, response.body))
+            .collect();
+
+        let expected = [
+            (200, b"first".to_vec()),
+            (500, Vec::new()),
+            (200, b"last".to_vec()),
+            (200, b"last".to_vec()),
+            (200, b"last".to_vec()),
+        ];
+        assert_eq!(statuses_and_bodies, expected);
+    }
+
+    #[test]
+    fn gzip_body_decompresses_to_the_original() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS).gzip());
+
+        let response = get(&server, "/feed.xml", &[("Accept-Encoding", "gzip")]);
+
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header("Content-Encoding"), Some("gzip"));
+        let content_length = response.body.len().to_string();
+        assert_eq!(response.header("Content-Length"), Some(&*content_length));
+        assert_eq!(gunzip(&response.body), RSS.as_bytes());
+    }
+
+    #[test]
+    fn unknown_path_gets_404() {
+        let server = FeedServer::start();
+
+        let response = get(&server, "/missing.xml", &[]);
+
+        assert_eq!(response.status, 404);
+        assert_eq!(response.header("Content-Length"), Some("0"));
+        assert_eq!(server.requests_to("/missing.xml").len(), 1);
+    }
+
+    #[test]
+    fn redirect_sends_location() {
+        let server = FeedServer::start();
+        let target = server.url("/new.xml");
+        server.route("/old.xml", Reply::redirect(301, &target));
+
+        let response = get(&server, "/old.xml", &[]);
+
+        assert_eq!(response.status, 301);
+        assert_eq!(response.header("Location"), Some(&*target));
+        assert!(response.body.is_empty());
+    }
+
+    #[test]
+    fn head_gets_the_headers_without_the_body() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS));
+
+        let response = request(&server, "HEAD", "/feed.xml", &[]);
+
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.header("Content-Length"),
+            Some(&*RSS.len().to_string())
+        );
+        assert!(response.body.is_empty());
+        assert_eq!(server.requests()[0].method, "HEAD");
+    }
+
+    #[test]
+    fn explicit_headers_override_the_defaults_and_are_sent_verbatim() {
+        let server = FeedServer::start();
+        let reply = Reply::ok(RSS)
+            .header("content-type", "application/atom+xml; charset=utf-8")
+            .header("Cache-Control", "max-age=60")
+            .header("Content-Length", "999");
+        server.route("/feed.xml", reply);
+
+        let response = get(&server, "/feed.xml", &[]);
+
+        assert_eq!(response.header_count("Content-Type"), 1);
+        let (name, value) = &response.headers[0];
+        assert_eq!(name, "content-type", "header names are sent as written");
+        assert_eq!(value, "application/atom+xml; charset=utf-8");
+        assert_eq!(response.header("Cache-Control"), Some("max-age=60"));
+        assert_eq!(response.header_count("Content-Length"), 1);
+        assert_eq!(response.header("Content-Length"), Some("999"));
+        assert_eq!(response.body, RSS.as_bytes());
+    }
+
+    #[test]
+    fn delay_waits_before_answering() {
+        let server = FeedServer::start();
+        let delay = Duration::from_millis(200);
+        server.route("/slow.xml", Reply::ok(RSS).delay(delay));
+
+        let started = Instant::now();
+        let response = get(&server, "/slow.xml", &[]);
+
+        assert!(started.elapsed() >= delay);
+        assert_eq!(response.status, 200);
+    }
+
+    #[test]
+    fn malformed_requests_get_400_and_are_not_recorded() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS));
+        let malformed: [&[u8]; 6] = [
+            b"NONSENSE\r\n\r\n",
+            b"GET /feed.xml HTTP/1.1\r\n\r\n",
+            b"GET /feed.xml HTTP/1.1\r\nHost: a\r\nno colon here\r\n\r\n",
+            b"GET feed.xml HTTP/1.1\r\nHost: a\r\n\r\n",
+            b"GET /feed.xml HTTP/2.0\r\nHost: a\r\n\r\n",
+            b"GET /feed.xml HTTP/1.1\r\nHost: \xff\r\n\r\n",
+        ];
+
+        for raw in malformed {
+            let response = send_raw(&server, raw);
+            assert_eq!(response.status, 400, "{}", String::from_utf8_lossy(raw));
+            assert_eq!(response.header("Content-Length"), Some("0"));
+        }
+        assert!(server.requests().is_empty());
+    }
+
+    #[test]
+    fn lenient_line_endings_and_leading_blank_lines_are_accepted() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS));
+
+        let response = send_raw(&server, b"\r\nGET /feed.xml HTTP/1.0\nX-A:b\n\n");
+
+        assert_eq!(response.status, 200);
+        assert_eq!(server.requests()[0].header("x-a"), Some("b"));
+    }
+
+    #[test]
+    fn oversized_head_gets_431() {
+        let server = FeedServer::start();
+        let padding = "x".repeat(MAX_HEAD_BYTES);
+        let raw = format!("GET /feed.xml HTTP/1.1\r\nHost: a\r\nX-Pad: {padding}\r\n\r\n");
+
+        let response = send_raw(&server, raw.as_bytes());
+
+        assert_eq!(response.status, 431);
+        assert!(server.requests().is_empty());
+    }
+
+    #[test]
+    fn request_body_is_ignored() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS));
+        let raw = b"POST /feed.xml HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello";
+
+        let response = send_raw(&server, raw);
+
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, RSS.as_bytes());
+        assert_eq!(server.requests()[0].method, "POST");
+    }
+
+    #[test]
+    fn clients_that_leave_early_do_not_disturb_the_server() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS));
+        drop(TcpStream::connect(server.addr()).expect("connect"));
+        let mut partial = TcpStream::connect(server.addr()).expect("connect");
+        partial
+            .write_all(b"GET /feed.xml HT")
+            .expect("send half a request");
+        drop(partial);
+
+        let response = get(&server, "/feed.xml", &[]);
+
+        assert_eq!(response.status, 200);
+    }
+
+    #[test]
+    fn drop_returns_promptly_with_connections_in_flight() {
+        let server = FeedServer::start();
+        let addr = server.addr();
+        server.route("/slow.xml", Reply::ok(RSS).delay(Duration::from_secs(3)));
+        let _idle = TcpStream::connect(addr).expect("connect an idle client");
+        let mut waiting = TcpStream::connect(addr).expect("connect a waiting client");
+        waiting
+            .write_all(b"GET /slow.xml HTTP/1.1\r\nHost: a\r\n\r\n")
+            .expect("send a request");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while server.requests().is_empty() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(server.requests().len(), 1);
+
+        // No timed assertion: a Drop that hung would hang this test, which is the failure.
+        drop(server);
+
+        assert!(
+            TcpStream::connect(addr).is_err(),
+            "still accepting after drop"
+        );
+    }
+
+    #[test]
+    fn fixture_panics_naming_the_missing_file() {
+        let missing = std::panic::catch_unwind(|| Reply::fixture("no/such/feed.xml"));
+
+        let payload = missing.expect_err("a missing fixture panics");
+        let message = payload
+            .downcast_ref::<String>()
+            .expect("a formatted message");
+        assert!(
+            message.contains("tests/fixtures/no/such/feed.xml"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn file_reply_serves_the_file_typed_by_its_extension() {
+        let path = std::env::temp_dir().join(format!("feed-server-{}.json", std::process::id()));
+        std::fs::write(&path, "{}").expect("write a temporary file");
+        let reply = file_reply(&path);
+        std::fs::remove_file(&path).expect("remove the temporary file");
+
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, b"{}");
+        assert_eq!(reply.content_type.as_deref(), Some("application/feed+json"));
+    }
+
+    #[test]
+    fn content_type_follows_the_extension() {
+        let cases = [
+            ("rss2/basic.xml", "application/xml"),
+            ("json/basic.json", "application/feed+json"),
+            ("html/page.HTML", "text/html"),
+            ("basic.rss", "application/rss+xml"),
+            ("basic.atom", "application/atom+xml"),
+            ("README", "application/octet-stream"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(content_type_for(Path::new(path)), expected, "{path}");
+        }
+    }
+}
