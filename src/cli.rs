@@ -46,7 +46,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The main job: fetch the due feeds, then publish every output of [publish].
+    /// The main job: fetch the due feeds, then publish every output configured in feeds.toml.
     Run,
     /// Fetch the due feeds (or all of them) and store new and changed entries.
     Fetch(FetchArgs),
@@ -73,7 +73,7 @@ pub struct FetchArgs {
 /// `frontpage publish`.
 #[derive(Debug, Args)]
 pub struct PublishArgs {
-    /// Only this format; without it, every format is written into [publish].output_dir.
+    /// Only this format; without it, every format is written into the configured output_dir.
     #[arg(long, value_enum)]
     pub format: Option<FeedFormat>,
 
@@ -81,7 +81,7 @@ pub struct PublishArgs {
     #[arg(short, long, value_name = "FILE", requires = "format")]
     pub output: Option<PathBuf>,
 
-    /// Most stories to publish (default: [publish].limit).
+    /// Most stories to publish (default: the configured limit).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: Option<u32>,
 }
@@ -154,6 +154,21 @@ impl When {
             When::At(moment) => moment,
         }
     }
+}
+
+/// Parses the process's arguments; on a usage error, prints it and exits with code 2.
+pub fn parse_args() -> Cli {
+    Cli::parse()
+}
+
+/// Parses `args` (the first being the program name) as the binary would, exiting with code 2
+/// on a usage error.
+pub fn parse_from<I, T>(args: I) -> Cli
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::parse_from(args)
 }
 
 fn parse_now(text: &str) -> Result<Timestamp, String> {

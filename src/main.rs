@@ -3,10 +3,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = frontpage::cli::Cli::parse();
+    let cli = frontpage::cli::parse_args();
     match frontpage::cmd::execute(cli) {
         Ok(status) => ExitCode::from(status.exit_code()),
         Err(error) => {

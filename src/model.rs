@@ -81,7 +81,7 @@ impl fmt::Display for StoryId {
     }
 }
 
-/// frontpage's own identity of an entry within one feed (see [`crate::canon::entry_key`]).
+/// frontpage's own identity of an entry within one feed (see [`crate::canon::entry_keys`]).
 ///
 /// Deterministic: the same item fetched twice gets the same key, so it is stored once.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

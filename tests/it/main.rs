@@ -4,6 +4,7 @@
 
 mod support;
 
+mod architecture;
 mod commands;
 mod end_to_end;
 mod failures;
