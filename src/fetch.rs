@@ -66,7 +66,15 @@ pub enum Fetched {
 /// Why a fetch failed. Messages are one line, lowercase, and do not repeat the feed URL.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    /// No connection: DNS, refused, TLS or a reset.
+    /// The host name did not resolve.
+    #[error("cannot resolve host {host}: {message}")]
+    Dns {
+        /// The host.
+        host: String,
+        /// What the resolver said.
+        message: String,
+    },
+    /// No connection: refused, TLS or a reset.
     #[error("cannot connect: {message}")]
     Connect {
         /// What the network stack said.
@@ -181,7 +189,7 @@ impl Fetcher {
             let response = request
                 .send()
                 .await
-                .map_err(|error| self.classify(&error))?;
+                .map_err(|error| self.classify(&error, url))?;
             let status = response.status();
             let received = Validators {
                 etag: header_text(response.headers(), header::ETAG),
@@ -225,7 +233,7 @@ impl Fetcher {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|error| self.classify(&error))?
+            .map_err(|error| self.classify(&error, response.url()))?
         {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge { limit });
@@ -247,8 +255,9 @@ impl Fetcher {
             .clone()
     }
 
-    fn classify(&self, error: &reqwest::Error) -> FetchError {
-        let message = describe(error);
+    fn classify(&self, error: &reqwest::Error, url: &Url) -> FetchError {
+        let causes = causes(error);
+        let message = causes.join(": ");
         if error.is_timeout() {
             FetchError::Timeout {
                 after: self.settings.timeout,
@@ -257,6 +266,12 @@ impl Fetcher {
             FetchError::Redirect { message }
         } else if error.is_body() || error.is_decode() {
             FetchError::Body { message }
+        } else if causes.iter().any(|cause| cause.starts_with("dns error")) {
+            // The resolver's own words are the most specific cause, at the end of the chain.
+            FetchError::Dns {
+                host: url.host_str().unwrap_or_default().to_string(),
+                message: causes.last().cloned().unwrap_or_default(),
+            }
         } else {
             FetchError::Connect { message }
         }
@@ -271,21 +286,27 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
         .map(str::to_string)
 }
 
-/// One line from an error chain: the causes below reqwest's generic top-level message
-/// ("error sending request for url (…)"), which would only repeat the feed URL.
-fn describe(error: &reqwest::Error) -> String {
+/// The causes below reqwest's generic top-level message ("error sending request for url
+/// (…)", which would only repeat the feed URL), without hyper's "client error (…)" wrapper,
+/// outermost first; the top-level message itself when there is no cause.
+fn causes(error: &reqwest::Error) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let text = cause.to_string();
-        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+        let wrapper = text.starts_with("client error (");
+        if !text.is_empty() && !wrapper && !parts.iter().any(|part| part.contains(&text)) {
             parts.push(text);
         }
         source = cause.source();
     }
     if parts.is_empty() {
-        // Without a cause, the top-level message is all there is.
-        return error.to_string();
+        parts.push(error.to_string());
     }
-    parts.join(": ")
+    parts
+}
+
+/// One line from an error chain (see [`causes`]).
+fn describe(error: &reqwest::Error) -> String {
+    causes(error).join(": ")
 }

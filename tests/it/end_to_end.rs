@@ -287,3 +287,27 @@ fn query_filters_by_feed_time_and_limit() {
     );
     assert!(run.stdout.starts_with("PUBLISHED"));
 }
+
+#[test]
+fn requests_are_concurrent_but_bounded_per_host() {
+    let server = FeedServer::start();
+    let delay = std::time::Duration::from_millis(300);
+    let mut config = String::from("[settings]\nper_host = 3\n\n");
+    for index in 0..9 {
+        let path = format!("/feed-{index}.xml");
+        server.route(&path, Reply::fixture("rss2/krebs.xml").delay(delay));
+        config.push_str(&format!(
+            "[[feed]]\nname = \"Feed {index}\"\nurl = \"{}\"\n\n",
+            server.url(&path)
+        ));
+    }
+    let project = Project::with_config(&config);
+
+    let run = project.run(&["fetch"]);
+
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.requests().len(), 9);
+    // Every feed is on 127.0.0.1, one host: never more than per_host at once, and (with each
+    // answer delayed) more than one, so the fetches did overlap.
+    assert_eq!(server.max_in_flight(), 3);
+}

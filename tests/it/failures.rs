@@ -115,12 +115,13 @@ fn with_no_network_every_feed_fails_clearly_and_outputs_are_still_written() {
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stderr);
     assert!(
-        lines[0].starts_with("frontpage: Refused (") && lines[0].contains("cannot connect"),
+        lines[0].starts_with("frontpage: Refused (") && lines[0].contains("cannot connect: "),
         "{}",
         lines[0]
     );
     assert!(
-        lines[1].starts_with("frontpage: Unresolvable (") && lines[1].contains("cannot connect"),
+        lines[1].starts_with("frontpage: Unresolvable (")
+            && lines[1].contains("cannot resolve host feeds.frontpage.invalid: "),
         "{}",
         lines[1]
     );
@@ -223,4 +224,61 @@ fn unwritable_output_is_an_error_with_exit_2() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_body_over_max_feed_size_is_cut_off_and_recorded() {
+    let server = FeedServer::start();
+    server.route("/big.xml", Reply::fixture("rss2/krebs.xml").gzip());
+    server.route("/small.xml", Reply::fixture("rss091/scripting.xml"));
+    let project = Project::with_config(&format!(
+        "[settings]\nmax_feed_size = \"2KiB\"\n\n\
+         [[feed]]\nname = \"Big\"\nurl = \"{}\"\n\n\
+         [[feed]]\nname = \"Small\"\nurl = \"{}\"\n",
+        server.url("/big.xml"),
+        server.url("/small.xml")
+    ));
+
+    let run = project.run(&["fetch"]);
+
+    assert_eq!(run.code, 1);
+    // The compressed body is under the cap; the decompressed one is not.
+    assert!(
+        run.stderr.contains("Big")
+            && run
+                .stderr
+                .contains("feed is larger than the 2048-byte limit"),
+        "{}",
+        run.stderr
+    );
+    let feeds = project.feeds();
+    assert_eq!(feeds[0]["entries"], 0);
+    assert_eq!(feeds[1]["status"], "ok");
+}
+
+#[test]
+fn a_server_slower_than_the_timeout_fails_that_feed_only() {
+    let server = FeedServer::start();
+    server.route(
+        "/slow.xml",
+        Reply::fixture("rss2/krebs.xml").delay(std::time::Duration::from_secs(4)),
+    );
+    server.route("/fast.xml", Reply::fixture("rss091/scripting.xml"));
+    let project = Project::with_config(&format!(
+        "[settings]\ntimeout = \"1s\"\n\n\
+         [[feed]]\nname = \"Slow\"\nurl = \"{}\"\n\n\
+         [[feed]]\nname = \"Fast\"\nurl = \"{}\"\n",
+        server.url("/slow.xml"),
+        server.url("/fast.xml")
+    ));
+
+    let run = project.run(&["fetch"]);
+
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("Slow") && run.stderr.contains("timed out after 1s"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.feeds()[1]["status"], "ok");
 }

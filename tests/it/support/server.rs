@@ -128,6 +128,11 @@ impl FeedServer {
         matching.cloned().collect()
     }
 
+    /// The most requests that were ever being answered at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
     }
@@ -304,6 +309,10 @@ impl Reply {
 struct State {
     routes: HashMap<String, Route>,
     requests: Vec<Request>,
+    /// Requests recorded but not yet answered.
+    in_flight: usize,
+    /// The most requests ever in flight at once.
+    max_in_flight: usize,
 }
 
 /// The replies for one path and how many requests it has answered.
@@ -316,6 +325,8 @@ impl State {
     /// Logs `request` and picks its reply, in one step so the log order is the answer order.
     fn record(&mut self, request: &Request) -> Reply {
         self.requests.push(request.clone());
+        self.in_flight += 1;
+        self.max_in_flight = self.max_in_flight.max(self.in_flight);
         let Some(route) = self.routes.get_mut(&request.path) else {
             return Reply::status(404);
         };
@@ -409,6 +420,11 @@ fn serve_connection(stream: &TcpStream, state: &Mutex<State>) {
                 thread::sleep(delay);
             }
             let not_modified = reply.is_not_modified_for(&request);
+            // Answered from here on: counted out before the client can see the response, so
+            // a client that sends its next request at once is never counted twice.
+            let mut state = lock(state);
+            state.in_flight = state.in_flight.saturating_sub(1);
+            drop(state);
             render(&reply, not_modified, request.method != "HEAD")
         }
         Err(ReadFailure::Disconnected) => return,
