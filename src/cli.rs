@@ -114,6 +114,11 @@ pub struct QueryArgs {
 /// `frontpage feeds`.
 #[derive(Debug, Args)]
 pub struct FeedsArgs {
+    /// Rewrite the URL of every feed that moved for good (301/308) in the configuration
+    /// file, keeping its comments and order.
+    #[arg(long)]
+    pub apply_redirects: bool,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,

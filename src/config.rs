@@ -3,9 +3,14 @@
 //! Everything downstream trusts a `Config`: URLs are parsed, durations and sizes are typed,
 //! names are unique, relative paths are resolved against the file's folder. This module
 //! never touches the network or the database.
+//!
+//! [`rewrite_feed_urls`] is the one writer of `feeds.toml`: it replaces feed URLs in place
+//! and leaves every other byte of the file as the user wrote it. This module is the only
+//! user of `toml` (reading) and `toml_edit` (locating what to rewrite).
 
 use std::collections::HashMap;
 use std::fmt;
+use std::io::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -99,12 +104,12 @@ pub struct FeedSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not valid: bad TOML, an unknown key, a bad value.
     #[error("{}:{line}:{column}: {message}", path.display())]
@@ -122,9 +127,9 @@ pub enum ConfigError {
 
 /// Reads and validates the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse(&text, path)
 }
@@ -147,6 +152,215 @@ pub fn default_user_agent() -> String {
         env!("CARGO_PKG_VERSION"),
         env!("CARGO_PKG_REPOSITORY")
     )
+}
+
+/// Why `feeds.toml` could not be rewritten.
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    /// The file could not be read.
+    #[error("cannot read {}: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The new file could not be written or moved into place; the old one is untouched.
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The file is not valid TOML, or a feed to rewrite has no `url` string.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the fault.
+        line: usize,
+        /// 1-based column of the fault.
+        column: usize,
+        /// What is wrong, one lowercase sentence.
+        message: String,
+    },
+    /// Some names match no `[[feed]]`; nothing was written.
+    #[error("{}: no [[feed]] named {}", path.display(), quoted_list(names))]
+    UnknownFeed {
+        /// The file.
+        path: PathBuf,
+        /// The names not found, in the order given.
+        names: Vec<String>,
+    },
+}
+
+/// Replaces the `url` of each named `[[feed]]` (matched by `name`) with the new URL and
+/// writes the file back atomically: a temporary file in the same folder, renamed over the
+/// old one (a symlink is followed, so the link stays a link; permissions are kept).
+///
+/// Only the URL values change: comments, order, spacing, other keys and the comment after a
+/// URL on its line stay byte for byte. A new URL is written as a basic string (`"…"`).
+/// Returns how many feeds were changed; a feed whose URL already equals the new one is
+/// neither counted nor touched, and when nothing changes the file is not written at all.
+/// If a name appears twice in `changes`, the last one wins; if two feeds share a name, both
+/// are changed. Names that match no `[[feed]]` are an error, and then nothing is written.
+pub fn rewrite_feed_urls(path: &Path, changes: &[(&str, &Url)]) -> Result<usize, RewriteError> {
+    // Follow a symlink so that the rename replaces its target, not the link.
+    let target = std::fs::canonicalize(path).map_err(|error| RewriteError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let text = std::fs::read_to_string(&target).map_err(|error| RewriteError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let edits = url_edits(&text, path, changes)?;
+    if edits.is_empty() {
+        return Ok(0);
+    }
+    write_atomically(&target, &splice(&text, &edits)).map_err(|error| RewriteError::Write {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(edits.len())
+}
+
+/// One replacement: the byte range of a URL value in the file and its new text.
+struct Edit {
+    span: Range<usize>,
+    replacement: String,
+}
+
+/// The edits that give each named `[[feed]]` its new URL, in file order.
+///
+/// Works on spans of the parsed document rather than printing an edited `toml_edit`
+/// document: printing does not keep everything (dotted-key order, a missing final
+/// newline), splicing the original text does.
+fn url_edits(text: &str, path: &Path, changes: &[(&str, &Url)]) -> Result<Vec<Edit>, RewriteError> {
+    let invalid = |offset: usize, message: String| {
+        let (line, column) = line_column(text, offset);
+        RewriteError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    let document = toml_edit::Document::parse(text).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        invalid(offset, error.message().trim_end().to_string())
+    })?;
+    let feeds = document
+        .as_table()
+        .get("feed")
+        .and_then(toml_edit::Item::as_array_of_tables);
+    let mut found = vec![false; changes.len()];
+    let mut edits = Vec::new();
+    for feed in feeds.into_iter().flat_map(toml_edit::ArrayOfTables::iter) {
+        let Some(name_item) = feed.get("name") else {
+            continue;
+        };
+        let Some(name) = name_item.as_str() else {
+            continue;
+        };
+        // The last change for a name wins, as if the changes were applied in order.
+        let Some(change_index) = changes
+            .iter()
+            .rposition(|(change_name, _)| *change_name == name)
+        else {
+            continue;
+        };
+        for (index, (change_name, _)) in changes.iter().enumerate() {
+            if *change_name == name {
+                found[index] = true;
+            }
+        }
+        let new_url = changes[change_index].1.as_str();
+        let name_offset = name_item.span().map_or(0, |span| span.start);
+        let url_value = feed.get("url").and_then(toml_edit::Item::as_value);
+        let Some((old_url, span)) = url_value.and_then(|value| value.as_str().zip(value.span()))
+        else {
+            return Err(invalid(
+                name_offset,
+                format!("feed {name:?} has no url string to replace"),
+            ));
+        };
+        if old_url != new_url {
+            edits.push(Edit {
+                span,
+                replacement: basic_string(new_url),
+            });
+        }
+    }
+    let unknown: Vec<String> = changes
+        .iter()
+        .zip(&found)
+        .filter(|(_, found)| !**found)
+        .map(|((name, _), _)| (*name).to_string())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(RewriteError::UnknownFeed {
+            path: path.to_path_buf(),
+            names: unknown,
+        });
+    }
+    edits.sort_by_key(|edit| edit.span.start);
+    Ok(edits)
+}
+
+/// `text` with each edit's span replaced; the edits are in order and do not overlap.
+fn splice(text: &str, edits: &[Edit]) -> String {
+    let mut spliced = String::with_capacity(text.len());
+    let mut copied_up_to = 0;
+    for edit in edits {
+        spliced.push_str(&text[copied_up_to..edit.span.start]);
+        spliced.push_str(&edit.replacement);
+        copied_up_to = edit.span.end;
+    }
+    spliced.push_str(&text[copied_up_to..]);
+    spliced
+}
+
+/// `value` as a TOML basic string: `"…"` with `"`, `\` and control characters escaped.
+fn basic_string(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// Replaces the file at `path` with `contents`: written and synced to a temporary file in
+/// the same folder, given the old file's permissions, then renamed over it, so a reader sees
+/// either the old file or the new one.
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let permissions = std::fs::metadata(path)?.permissions();
+    let mut temporary = tempfile::NamedTempFile::new_in(config_dir(path))?;
+    temporary.write_all(contents.as_bytes())?;
+    temporary.as_file().set_permissions(permissions)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// `["a", "b"]` as `"a", "b"`.
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("{name:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const DEFAULT_DATABASE: &str = "frontpage.db";
@@ -1080,5 +1294,340 @@ mod tests {
         );
         assert!(config.feeds.iter().all(|feed| !feed.tags.is_empty()));
         assert!(config.feeds.iter().any(|feed| feed.ranked));
+    }
+
+    /// A feeds.toml written by hand: a header comment, comments between feeds, a trailing
+    /// comment on a url line, odd spacing, a literal string, and no final newline.
+    const HAND_WRITTEN: &str = r#"# frontpage feeds
+# edited by hand; keep the comments
+
+[settings]
+interval = "30m"   # twice an hour
+
+# --- news ---
+[[feed]]
+name = "Hacker News"
+url = "https://news.ycombinator.com/rss"   # old host
+tags = ["tech"]
+
+# extra keys and odd spacing
+[[feed]]
+  name   =   "Lobsters"
+	url="https://lobste.rs/rss"
+  group  = "lobsters"    # grouped
+  weight =   0.5
+  tags = [ "tech" ,"news" ]
+ranked=true
+
+[[feed]]
+name = 'Krebs'
+url = 'https://krebsonsecurity.com/feed/'
+
+[publish]
+title = "Front"   # last"#;
+
+    /// A URL for tests.
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    /// Writes `text` to `feeds.toml` in a new temporary folder, with an old modification
+    /// time so that a rewrite cannot go unnoticed within the clock's resolution.
+    fn feeds_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feeds.toml");
+        std::fs::write(&path, text).unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        (dir, path)
+    }
+
+    /// The file's bytes and modification time.
+    fn snapshot(path: &Path) -> (Vec<u8>, std::time::SystemTime) {
+        let bytes = std::fs::read(path).unwrap();
+        let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+        (bytes, modified)
+    }
+
+    /// Rewriting `changes` in `HAND_WRITTEN` changes `expected_count` feeds and gives the
+    /// original text with each `(old, new)` substring replaced once; the result loads as
+    /// the original config with those feeds' URLs changed.
+    fn check_rewrite(changes: &[(&str, &str)], expected_count: usize, replaced: &[(&str, &str)]) {
+        let (_dir, path) = feeds_file(HAND_WRITTEN);
+        let before = load(&path).unwrap();
+        let urls: Vec<(&str, Url)> = changes
+            .iter()
+            .map(|(name, new)| (*name, url(new)))
+            .collect();
+        let change_refs: Vec<(&str, &Url)> = urls.iter().map(|(name, new)| (*name, new)).collect();
+
+        let count = rewrite_feed_urls(&path, &change_refs).unwrap();
+
+        assert_eq!(count, expected_count, "for {changes:?}");
+        let mut expected = HAND_WRITTEN.to_string();
+        for (old, new) in replaced {
+            assert_eq!(expected.matches(old).count(), 1, "{old} must occur once");
+            expected = expected.replacen(old, new, 1);
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+        // Only the URLs differ, and the groups derived from them.
+        let mut expected_config = before;
+        for (name, new_url) in &urls {
+            for feed in expected_config
+                .feeds
+                .iter_mut()
+                .filter(|feed| feed.name == *name)
+            {
+                if feed.group == default_group(&feed.url) {
+                    feed.group = default_group(new_url);
+                }
+                feed.url = new_url.clone();
+            }
+        }
+        assert_eq!(load(&path).unwrap(), expected_config);
+    }
+
+    #[test]
+    fn rewrite_changes_only_the_url_and_keeps_its_comment() {
+        check_rewrite(
+            &[("Hacker News", "https://hn.example/rss")],
+            1,
+            &[(
+                r#""https://news.ycombinator.com/rss""#,
+                r#""https://hn.example/rss""#,
+            )],
+        );
+    }
+
+    #[test]
+    fn rewrite_keeps_odd_spacing_and_writes_basic_strings() {
+        check_rewrite(
+            &[
+                ("Krebs", "https://krebs.example/feed/"),
+                ("Lobsters", "https://lobste.rs/t/security.rss"),
+            ],
+            2,
+            &[
+                (
+                    r#"url="https://lobste.rs/rss""#,
+                    r#"url="https://lobste.rs/t/security.rss""#,
+                ),
+                (
+                    "'https://krebsonsecurity.com/feed/'",
+                    r#""https://krebs.example/feed/""#,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn rewrite_counts_only_the_feeds_that_change() {
+        // Lobsters already has its URL; only Hacker News is written.
+        check_rewrite(
+            &[
+                ("Lobsters", "https://lobste.rs/rss"),
+                ("Hacker News", "https://hn.example/rss"),
+            ],
+            1,
+            &[(
+                r#""https://news.ycombinator.com/rss""#,
+                r#""https://hn.example/rss""#,
+            )],
+        );
+    }
+
+    #[test]
+    fn rewrite_escapes_what_a_basic_string_cannot_hold() {
+        // a backslash survives in a URL's query
+        let new_url = url("https://a.example/?q=\\x");
+        assert_eq!(new_url.as_str(), "https://a.example/?q=\\x");
+        check_rewrite(
+            &[("Hacker News", "https://a.example/?q=\\x")],
+            1,
+            &[(
+                r#""https://news.ycombinator.com/rss""#,
+                r#""https://a.example/?q=\\x""#,
+            )],
+        );
+    }
+
+    #[test]
+    fn rewrite_to_the_same_url_writes_nothing() {
+        let (_dir, path) = feeds_file(HAND_WRITTEN);
+        let before = snapshot(&path);
+        let same = url("https://news.ycombinator.com/rss");
+        let same_literal = url("https://krebsonsecurity.com/feed/");
+
+        let count =
+            rewrite_feed_urls(&path, &[("Hacker News", &same), ("Krebs", &same_literal)]).unwrap();
+
+        assert_eq!(count, 0);
+        assert_eq!(snapshot(&path), before);
+    }
+
+    #[test]
+    fn rewrite_of_an_unknown_name_is_an_error_and_writes_nothing() {
+        let (_dir, path) = feeds_file(HAND_WRITTEN);
+        let before = snapshot(&path);
+        let new_url = url("https://hn.example/rss");
+
+        let error = rewrite_feed_urls(
+            &path,
+            &[
+                ("Hacker News", &new_url),
+                ("Slashdot", &new_url),
+                ("Digg", &new_url),
+            ],
+        )
+        .expect_err("Slashdot is not in the file");
+
+        match &error {
+            RewriteError::UnknownFeed { names, .. } => assert_eq!(names, &["Slashdot", "Digg"]),
+            other => panic!("expected UnknownFeed, got {other:?}"),
+        }
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: no [[feed]] named \"Slashdot\", \"Digg\"",
+                path.display()
+            )
+        );
+        assert_eq!(snapshot(&path), before);
+    }
+
+    #[test]
+    fn rewrite_only_considers_feed_array_of_tables() {
+        // an inline array of tables is not [[feed]]
+        let text = "feed = [{ name = \"A\", url = \"https://a.example/\" }]\n";
+        let (_dir, path) = feeds_file(text);
+        let new_url = url("https://b.example/");
+        let error = rewrite_feed_urls(&path, &[("A", &new_url)]).expect_err("not a [[feed]]");
+        assert!(
+            matches!(error, RewriteError::UnknownFeed { .. }),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+
+    /// Rewriting feed "A" in `text` fails at `line`:`column` with a message containing
+    /// `message`, and leaves the file alone.
+    fn check_rewrite_invalid(text: &str, line: usize, column: usize, message: &str) {
+        let (_dir, path) = feeds_file(text);
+        let before = snapshot(&path);
+        let new_url = url("https://b.example/");
+        match rewrite_feed_urls(&path, &[("A", &new_url)]) {
+            Err(
+                ref error @ RewriteError::Invalid {
+                    line: actual_line,
+                    column: actual_column,
+                    message: ref actual_message,
+                    ..
+                },
+            ) => {
+                assert!(
+                    (actual_line, actual_column) == (line, column)
+                        && actual_message.contains(message),
+                    "for {text:?}\nexpected {line}:{column}: …{message}…\n     got {error}"
+                );
+                assert!(
+                    error
+                        .to_string()
+                        .starts_with(&format!("{}:{line}:{column}: ", path.display())),
+                    "{error}"
+                );
+            }
+            other => panic!("for {text:?}\nexpected an Invalid error, got {other:?}"),
+        }
+        assert_eq!(snapshot(&path), before);
+    }
+
+    #[test]
+    fn rewrite_of_invalid_toml_names_line_and_column() {
+        let rows: &[(&str, usize, usize, &str)] = &[
+            (
+                "# feeds\n[[feed]]\nname = \"A\"\nurl = \"https://a.example/\nweight = 1\n",
+                4,
+                26,
+                "invalid basic string",
+            ),
+            (
+                "[[feed]]\nname = \"A\"\nurl = \"https://a.example/\"\nname = \"B\"\n",
+                4,
+                1,
+                "duplicate key",
+            ),
+            ("[settings\n", 1, 10, "unclosed table"),
+            // the feed exists but has nothing to rewrite
+            (
+                "[[feed]]\nname = \"A\"\n",
+                2,
+                8,
+                "feed \"A\" has no url string",
+            ),
+            (
+                "[[feed]]\nname = \"A\"\nurl = 5\n",
+                2,
+                8,
+                "feed \"A\" has no url string",
+            ),
+        ];
+        for (text, line, column, message) in rows {
+            check_rewrite_invalid(text, *line, *column, message);
+        }
+    }
+
+    #[test]
+    fn rewrite_of_a_missing_file_is_a_read_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feeds.toml");
+        let new_url = url("https://b.example/");
+        let error = rewrite_feed_urls(&path, &[("A", &new_url)]).expect_err("no file");
+        assert!(matches!(error, RewriteError::Read { .. }), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("cannot read {}: ", path.display())),
+            "{error}"
+        );
+        assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rewrite_keeps_permissions_and_symlinks() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let (dir, real_path) = feeds_file(HAND_WRITTEN);
+        std::fs::set_permissions(&real_path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link_path = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&real_path, &link_path).unwrap();
+        let new_url = url("https://hn.example/rss");
+
+        assert_eq!(
+            rewrite_feed_urls(&link_path, &[("Hacker News", &new_url)]).unwrap(),
+            1
+        );
+
+        assert!(
+            link_path
+                .symlink_metadata()
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let mode = std::fs::metadata(&real_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert!(
+            std::fs::read_to_string(&real_path)
+                .unwrap()
+                .contains("url = \"https://hn.example/rss\"   # old host\n")
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 2, "no temporary file is left behind");
     }
 }

@@ -14,7 +14,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::model::Validators;
+use crate::model::{RetryAfter, ServerHints, Timestamp, Validators};
 
 /// What the fetcher sends in `Accept`: feed types first, then anything XML or JSON.
 const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
@@ -51,15 +51,24 @@ pub enum Fetched {
         status: u16,
         /// The URL the body came from, after redirects.
         final_url: Url,
+        /// Where the feed has moved for good: the end of the leading run of 301/308
+        /// redirects, when there was one.
+        moved_to: Option<Url>,
         /// Validators the response carried, verbatim.
         validators: Validators,
+        /// What the response said about caching.
+        hints: ServerHints,
         /// The decompressed body.
         body: Vec<u8>,
     },
     /// `304 Not Modified`: the stored entries are current.
     NotModified {
+        /// As for `Modified`.
+        moved_to: Option<Url>,
         /// Validators the 304 carried (either may be absent).
         validators: Validators,
+        /// What the response said about caching.
+        hints: ServerHints,
     },
 }
 
@@ -93,7 +102,12 @@ pub enum FetchError {
         status: u16,
         /// Its canonical reason phrase.
         reason: Option<&'static str>,
+        /// What the response said about retrying (`Retry-After` on a 429 or 503).
+        hints: ServerHints,
     },
+    /// `410 Gone`: the feed was removed for good.
+    #[error("http 410 Gone: the feed was removed; it will not be fetched again")]
+    Gone,
     /// The decompressed body passed the size cap.
     #[error("feed is larger than the {limit}-byte limit (max_feed_size)")]
     TooLarge {
@@ -106,9 +120,15 @@ pub enum FetchError {
         /// Details.
         message: String,
     },
-    /// The body could not be read or decoded (e.g. a broken gzip stream).
+    /// The body could not be read (the connection dropped, the length did not match).
     #[error("cannot read the response body: {message}")]
     Body {
+        /// Details.
+        message: String,
+    },
+    /// The body could not be decompressed as its `Content-Encoding` says.
+    #[error("cannot decode the response body as its Content-Encoding says: {message}")]
+    Decode {
         /// Details.
         message: String,
     },
@@ -125,6 +145,15 @@ impl FetchError {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             FetchError::Status { status, .. } => Some(*status),
+            FetchError::Gone => Some(410),
+            _ => None,
+        }
+    }
+
+    /// What the failed response said about retrying, when there was a response.
+    pub fn hints(&self) -> Option<&ServerHints> {
+        match self {
+            FetchError::Status { hints, .. } => Some(hints),
             _ => None,
         }
     }
@@ -153,7 +182,7 @@ impl Fetcher {
             .brotli(true)
             .referer(false)
             .retry(reqwest::retry::never())
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
             .timeout(settings.timeout)
             .build()
@@ -168,7 +197,8 @@ impl Fetcher {
         })
     }
 
-    /// One conditional GET of `url`, sending only the validators that were stored.
+    /// One conditional GET of `url`, sending only the validators that were stored, and
+    /// following redirects by hand so that permanent moves can be told from temporary ones.
     ///
     /// Waits for a free slot overall and for the URL's host first.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
@@ -177,7 +207,90 @@ impl Fetcher {
         // request simply goes ahead without that limit.
         let _host_permit = host_slots.acquire().await.ok();
         let _total_permit = self.total.acquire().await.ok();
+        // reqwest's own timeout covers each request and its body; this one bounds the whole
+        // exchange, redirects included, so that no server can hold a run past its timeout.
+        match tokio::time::timeout(self.settings.timeout, self.exchange(url, validators)).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout {
+                after: self.settings.timeout,
+            }),
+        }
+    }
 
+    async fn exchange(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let mut current = url.clone();
+        let mut visited = vec![url.clone()];
+        let mut moved_to: Option<Url> = None;
+        let mut only_permanent = true;
+        let response = loop {
+            let response = self.get(&current, validators).await?;
+            let status = response.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                break response;
+            }
+            if visited.len() > MAX_REDIRECTS {
+                return Err(FetchError::Redirect {
+                    message: format!("more than {MAX_REDIRECTS} redirects"),
+                });
+            }
+            let next = redirect_target(&current, &response)?;
+            if visited.contains(&next) {
+                return Err(FetchError::Redirect {
+                    message: format!("redirect loop back to {next}"),
+                });
+            }
+            // Only a chain of permanent redirects from the stored URL moves the feed; after a
+            // temporary one, whatever follows is temporary too.
+            only_permanent &= matches!(status, 301 | 308);
+            if only_permanent {
+                moved_to = Some(next.clone());
+            }
+            visited.push(next.clone());
+            current = next;
+        };
+
+        let status = response.status();
+        let headers = response.headers();
+        let received = Validators {
+            etag: header_text(headers, header::ETAG),
+            last_modified: header_text(headers, header::LAST_MODIFIED),
+        };
+        let hints = server_hints(headers);
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified {
+                moved_to,
+                validators: received,
+                hints,
+            });
+        }
+        if status == reqwest::StatusCode::GONE {
+            return Err(FetchError::Gone);
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+                reason: status.canonical_reason(),
+                hints,
+            });
+        }
+        let final_url = response.url().clone();
+        let body = self.read_capped(response).await?;
+        Ok(Fetched::Modified {
+            status: status.as_u16(),
+            final_url,
+            moved_to,
+            validators: received,
+            hints,
+            body,
+        })
+    }
+
+    /// One GET, conditional on the stored validators.
+    async fn get(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<reqwest::Response, FetchError> {
         let mut request = self.client.get(url.clone());
         if let Some(etag) = &validators.etag {
             request = request.header(header::IF_NONE_MATCH, etag.as_str());
@@ -185,44 +298,12 @@ impl Fetcher {
         if let Some(last_modified) = &validators.last_modified {
             request = request.header(header::IF_MODIFIED_SINCE, last_modified.as_str());
         }
-        let exchange = async {
-            let response = request
-                .send()
-                .await
-                .map_err(|error| self.classify(&error, url))?;
-            let status = response.status();
-            let received = Validators {
-                etag: header_text(response.headers(), header::ETAG),
-                last_modified: header_text(response.headers(), header::LAST_MODIFIED),
-            };
-            if status == reqwest::StatusCode::NOT_MODIFIED {
-                return Ok(Fetched::NotModified {
-                    validators: received,
-                });
-            }
-            if !status.is_success() {
-                return Err(FetchError::Status {
-                    status: status.as_u16(),
-                    reason: status.canonical_reason(),
-                });
-            }
-            let final_url = response.url().clone();
-            let body = self.read_capped(response).await?;
-            Ok(Fetched::Modified {
-                status: status.as_u16(),
-                final_url,
-                validators: received,
-                body,
-            })
-        };
-        // reqwest's own timeout covers the body too; this one is a backstop so that no
-        // server, however slow, can hold a run past its timeout.
-        match tokio::time::timeout(self.settings.timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(FetchError::Timeout {
-                after: self.settings.timeout,
-            }),
-        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.classify(&error, url))?;
+        tracing::info!("GET {url}: {}", response.status().as_u16());
+        Ok(response)
     }
 
     /// Reads the body chunk by chunk, giving up as soon as it passes the cap, so a
@@ -264,7 +345,9 @@ impl Fetcher {
             }
         } else if error.is_redirect() {
             FetchError::Redirect { message }
-        } else if error.is_body() || error.is_decode() {
+        } else if error.is_decode() {
+            FetchError::Decode { message }
+        } else if error.is_body() {
             FetchError::Body { message }
         } else if causes.iter().any(|cause| cause.starts_with("dns error")) {
             // The resolver's own words are the most specific cause, at the end of the chain.
@@ -276,6 +359,88 @@ impl Fetcher {
             FetchError::Connect { message }
         }
     }
+}
+
+/// Where a redirect response points, resolved against the URL that sent it; only http(s).
+fn redirect_target(current: &Url, response: &reqwest::Response) -> Result<Url, FetchError> {
+    let location =
+        header_text(response.headers(), header::LOCATION).ok_or_else(|| FetchError::Redirect {
+            message: format!("{} without a Location header", response.status().as_u16()),
+        })?;
+    let next = current
+        .join(location.trim())
+        .map_err(|error| FetchError::Redirect {
+            message: format!("invalid Location {location:?}: {error}"),
+        })?;
+    if !matches!(next.scheme(), "http" | "https") {
+        return Err(FetchError::Redirect {
+            message: format!("redirect to a non-http(s) URL {next}"),
+        });
+    }
+    Ok(next)
+}
+
+/// The caching and retry headers of a response.
+fn server_hints(headers: &HeaderMap) -> ServerHints {
+    let date = |name| header_text(headers, name).and_then(|text| http_date(&text));
+    let retry_after = header_text(headers, header::RETRY_AFTER).and_then(|text| {
+        let text = text.trim();
+        match text.parse::<u64>() {
+            Ok(seconds) => Some(RetryAfter::Delay(Duration::from_secs(seconds))),
+            Err(_) => http_date(text).map(RetryAfter::At),
+        }
+    });
+    ServerHints {
+        date: date(header::DATE),
+        max_age: headers
+            .get_all(header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .map(max_age)
+            .reduce(|first, second| match (first, second) {
+                (Some(MaxAge::Forbidden), _) | (_, Some(MaxAge::Forbidden)) => {
+                    Some(MaxAge::Forbidden)
+                }
+                (first, second) => first.or(second),
+            })
+            .flatten()
+            .and_then(|age| match age {
+                MaxAge::Seconds(seconds) => Some(Duration::from_secs(seconds)),
+                MaxAge::Forbidden => None,
+            }),
+        expires: date(header::EXPIRES),
+        retry_after,
+    }
+}
+
+/// What one `Cache-Control` header says about freshness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MaxAge {
+    /// `max-age=N`.
+    Seconds(u64),
+    /// `no-cache` or `no-store`: no freshness hint at all.
+    Forbidden,
+}
+
+fn max_age(cache_control: &str) -> Option<MaxAge> {
+    let mut found = None;
+    for directive in cache_control.split(',') {
+        let directive = directive.trim().to_ascii_lowercase();
+        if directive == "no-cache" || directive == "no-store" {
+            return Some(MaxAge::Forbidden);
+        }
+        if let Some(seconds) = directive.strip_prefix("max-age=") {
+            found = seconds.trim_matches('"').parse().ok().map(MaxAge::Seconds);
+        }
+    }
+    found
+}
+
+/// An HTTP date (IMF-fixdate, RFC 850 or asctime).
+fn http_date(text: &str) -> Option<Timestamp> {
+    let time = httpdate::parse_http_date(text.trim()).ok()?;
+    let seconds = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(Timestamp::from_unix(i64::try_from(seconds).ok()?))
 }
 
 /// A header's value as text, when present and printable.

@@ -6,14 +6,16 @@
 //! `feed_rs`, `store` owns `rusqlite`, `publish` owns `rss`, `atom_syndication` and `ammonia`,
 //! `cli` owns `clap`.
 
-pub mod cli;
-pub mod cmd;
 pub mod config;
 pub mod model;
 
-pub mod canon;
 pub mod fetch;
 pub mod parse;
+pub mod canon;
+pub mod schedule;
+pub mod store;
 pub mod pipeline;
 pub mod publish;
-pub mod store;
+
+pub mod cli;
+pub mod cmd;

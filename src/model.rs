@@ -103,6 +103,31 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// What an HTTP response said about caching and retrying, as received (SPEC §3.4–5).
+///
+/// Dates stay absolute so that `schedule` can read them against the response's own `Date`:
+/// a server whose clock is off still gets the delay it meant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerHints {
+    /// The response's `Date` header.
+    pub date: Option<Timestamp>,
+    /// `Cache-Control: max-age`, when given and not cancelled by `no-cache` or `no-store`.
+    pub max_age: Option<std::time::Duration>,
+    /// The `Expires` header.
+    pub expires: Option<Timestamp>,
+    /// The `Retry-After` header.
+    pub retry_after: Option<RetryAfter>,
+}
+
+/// A `Retry-After` header: a delay in seconds, or an HTTP date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// `Retry-After: 120`.
+    Delay(std::time::Duration),
+    /// `Retry-After: Fri, 27 Nov 2026 12:00:00 GMT`.
+    At(Timestamp),
+}
+
 /// A feed document as parsed: its metadata and its entries in document order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedFeed {

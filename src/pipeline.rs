@@ -15,8 +15,9 @@ use url::Url;
 
 use crate::config::Config;
 use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
-use crate::model::{FeedId, ParsedFeed, Timestamp, Validators};
+use crate::model::{FeedId, ParsedFeed, ServerHints, Timestamp, Validators};
 use crate::parse::{self, ParseError};
+use crate::schedule::{self, PollHints};
 use crate::store::{EntryCounts, FeedRow, Store, StoreError};
 
 /// Parsed feeds waiting for the writer; with the fetch concurrency, bounds memory in use.
@@ -109,6 +110,23 @@ impl RunReport {
     }
 }
 
+/// Told about a run's progress as it goes (for a progress bar); called from the writer
+/// thread, so it must be `Sync`.
+pub trait Progress: Sync {
+    /// The run will fetch `total` feeds.
+    fn start(&self, total: usize);
+    /// One feed is done.
+    fn feed_done(&self, outcome: &FeedOutcome);
+}
+
+/// Progress that nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _total: usize) {}
+    fn feed_done(&self, _outcome: &FeedOutcome) {}
+}
+
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -123,8 +141,16 @@ pub enum PipelineError {
     },
 }
 
-/// One feed to fetch, with what the writer needs to store its result.
+/// One URL to fetch, and the feeds that share it (the same URL configured twice is fetched
+/// once, SPEC §3.7).
 struct Job {
+    url: Url,
+    validators: Validators,
+    members: Vec<Member>,
+}
+
+/// A feed waiting for its URL's result.
+struct Member {
     row: FeedRow,
     interval: Duration,
 }
@@ -138,23 +164,31 @@ struct Done {
 enum Success {
     Modified {
         status: u16,
+        moved_to: Option<Url>,
         validators: Validators,
+        hints: ServerHints,
         feed: ParsedFeed,
     },
     NotModified {
+        moved_to: Option<Url>,
         validators: Validators,
+        hints: ServerHints,
     },
 }
 
 struct Failure {
     message: String,
     http_status: Option<u16>,
+    hints: ServerHints,
+    gone: bool,
 }
 
 impl From<FetchError> for Failure {
     fn from(error: FetchError) -> Failure {
         Failure {
             http_status: error.http_status(),
+            hints: error.hints().copied().unwrap_or_default(),
+            gone: matches!(error, FetchError::Gone),
             message: error.to_string(),
         }
     }
@@ -164,9 +198,33 @@ impl From<ParseError> for Failure {
     fn from(error: ParseError) -> Failure {
         Failure {
             http_status: None,
+            hints: ServerHints::default(),
+            gone: false,
             message: error.to_string(),
         }
     }
+}
+
+/// Groups the due feeds by the URL to request, in configuration order. Feeds sharing a URL
+/// send validators only when they all hold the same ones: a 304 must be true for each.
+fn plan_jobs(members: Vec<Member>) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    for member in members {
+        match jobs.iter_mut().find(|job| job.url == member.row.url) {
+            Some(job) => {
+                if job.validators != member.row.validators {
+                    job.validators = Validators::default();
+                }
+                job.members.push(member);
+            }
+            None => jobs.push(Job {
+                url: member.row.url.clone(),
+                validators: member.row.validators.clone(),
+                members: vec![member],
+            }),
+        }
+    }
+    jobs
 }
 
 /// Fetches the due feeds of `config` (all selected feeds with `force`), stores what they
@@ -176,6 +234,7 @@ pub fn fetch_feeds(
     config: &Config,
     options: &FetchOptions,
     now: Timestamp,
+    progress: &dyn Progress,
 ) -> Result<RunReport, PipelineError> {
     let configured: Vec<(&str, &Url)> = config
         .feeds
@@ -183,16 +242,18 @@ pub fn fetch_feeds(
         .map(|feed| (feed.name.as_str(), &feed.url))
         .collect();
     let rows = store.sync_feeds(&configured, now)?;
-    let jobs: Vec<Job> = rows
+    let due: Vec<Member> = rows
         .into_iter()
         .zip(&config.feeds)
         .filter(|(_, spec)| options.only.is_empty() || options.only.contains(&spec.name))
-        .filter(|(row, _)| options.force || row.next_check_at <= now)
-        .map(|(row, spec)| Job {
+        .filter(|(row, _)| !row.gone && (options.force || row.next_check_at <= now))
+        .map(|(row, spec)| Member {
             row,
             interval: spec.interval,
         })
         .collect();
+    let order: Vec<FeedId> = due.iter().map(|member| member.row.id).collect();
+    let jobs = plan_jobs(due);
     if jobs.is_empty() {
         return Ok(RunReport::default());
     }
@@ -215,12 +276,12 @@ pub fn fetch_feeds(
             message: error.to_string(),
         })?;
 
-    let n_jobs = jobs.len();
-    let order: Vec<FeedId> = jobs.iter().map(|job| job.row.id).collect();
+    let n_feeds = order.len();
+    progress.start(n_feeds);
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
     let mut outcomes = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_results(store, receiver, now, n_jobs));
+        let writer = scope.spawn(move || write_results(store, receiver, now, n_feeds, progress));
         runtime.block_on(fetch_all(Arc::new(fetcher), jobs, sender, in_flight));
         match writer.join() {
             Ok(result) => result,
@@ -250,7 +311,7 @@ async fn fetch_all(
         let slots = Arc::clone(&slots);
         tasks.spawn(async move {
             let _slot = slots.acquire_owned().await.ok();
-            let result = fetch_one(&fetcher, &job.row).await;
+            let result = fetch_one(&fetcher, &job).await;
             // A closed channel means the writer stopped on a database error; the run is
             // ending, so this result has nowhere to go.
             let _ = sender.send(Done { job, result }).await;
@@ -260,77 +321,129 @@ async fn fetch_all(
     while tasks.join_next().await.is_some() {}
 }
 
-async fn fetch_one(fetcher: &Fetcher, row: &FeedRow) -> Result<Success, Failure> {
-    match fetcher.fetch(&row.url, &row.validators).await? {
-        Fetched::NotModified { validators } => Ok(Success::NotModified { validators }),
+async fn fetch_one(fetcher: &Fetcher, job: &Job) -> Result<Success, Failure> {
+    match fetcher.fetch(&job.url, &job.validators).await? {
+        Fetched::NotModified {
+            moved_to,
+            validators,
+            hints,
+        } => Ok(Success::NotModified {
+            moved_to,
+            validators,
+            hints,
+        }),
         Fetched::Modified {
             status,
             final_url,
+            moved_to,
             validators,
+            hints,
             body,
         } => {
             let feed = parse::parse(&body, &final_url)?;
             Ok(Success::Modified {
                 status,
+                moved_to,
                 validators,
+                hints,
                 feed,
             })
         }
     }
 }
 
-/// The single writer: stores each result in its own transaction as it arrives.
+/// The single writer: stores each result in its own transaction per feed as it arrives.
 fn write_results(
     store: &mut Store,
     mut receiver: mpsc::Receiver<Done>,
     now: Timestamp,
     expected: usize,
+    progress: &dyn Progress,
 ) -> Result<Vec<(FeedId, FeedOutcome)>, StoreError> {
     let mut outcomes = Vec::with_capacity(expected);
     while let Some(Done { job, result }) = receiver.blocking_recv() {
-        let next_check_at = now.plus(job.interval);
-        let feed_id = job.row.id;
-        let result = match result {
-            Ok(Success::Modified {
-                status,
-                validators,
-                feed,
-            }) => {
-                let counts = store.record_fetched(
-                    feed_id,
-                    &feed,
-                    &validators,
-                    status,
-                    now,
-                    next_check_at,
-                )?;
-                FeedResult::Updated(counts)
-            }
-            Ok(Success::NotModified { validators }) => {
-                store.record_not_modified(feed_id, &validators, now, next_check_at)?;
-                FeedResult::NotModified
-            }
-            Err(failure) => {
-                store.record_failure(
-                    feed_id,
-                    &failure.message,
-                    failure.http_status,
-                    now,
-                    next_check_at,
-                )?;
-                FeedResult::Failed {
-                    message: failure.message,
-                }
-            }
-        };
-        outcomes.push((
-            feed_id,
-            FeedOutcome {
-                name: job.row.name,
-                url: job.row.url,
+        for member in job.members {
+            let result = store_result(store, &member, &result, now)?;
+            let outcome = FeedOutcome {
+                name: member.row.name,
+                url: job.url.clone(),
                 result,
-            },
-        ));
+            };
+            progress.feed_done(&outcome);
+            outcomes.push((member.row.id, outcome));
+        }
     }
     Ok(outcomes)
+}
+
+/// Stores one feed's share of a fetch result and schedules its next check.
+fn store_result(
+    store: &mut Store,
+    member: &Member,
+    result: &Result<Success, Failure>,
+    now: Timestamp,
+) -> Result<FeedResult, StoreError> {
+    let feed_id = member.row.id;
+    // Jitter is seeded by the feed's name: stable for the feed, different between feeds.
+    let seed = member.row.name.as_str();
+    Ok(match result {
+        Ok(Success::Modified {
+            status,
+            moved_to,
+            validators,
+            hints,
+            feed,
+        }) => {
+            let poll = PollHints::new(hints, feed.ttl_minutes, now);
+            let next_check_at = schedule::after_success(now, member.interval, &poll, seed);
+            let counts = store.record_fetched(
+                feed_id,
+                feed,
+                validators,
+                *status,
+                moved_to.as_ref(),
+                now,
+                next_check_at,
+            )?;
+            FeedResult::Updated(counts)
+        }
+        Ok(Success::NotModified {
+            moved_to,
+            validators,
+            hints,
+        }) => {
+            let poll = PollHints::new(hints, None, now);
+            let next_check_at = schedule::after_success(now, member.interval, &poll, seed);
+            store.record_not_modified(
+                feed_id,
+                validators,
+                moved_to.as_ref(),
+                now,
+                next_check_at,
+            )?;
+            FeedResult::NotModified
+        }
+        Err(failure) if failure.gone => {
+            store.record_gone(feed_id, &failure.message, now)?;
+            FeedResult::Failed {
+                message: failure.message.clone(),
+            }
+        }
+        Err(failure) => {
+            let failures = member.row.consecutive_errors.saturating_add(1);
+            let retry_after = schedule::retry_after(&failure.hints, now);
+            let next_check_at =
+                schedule::after_failure(now, member.interval, failures, retry_after, seed);
+            store.record_failure(
+                feed_id,
+                &failure.message,
+                failure.http_status,
+                now,
+                next_check_at,
+            )?;
+            FeedResult::Failed {
+                message: failure.message.clone(),
+            }
+        }
+    })
 }

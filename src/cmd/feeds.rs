@@ -1,11 +1,13 @@
 //! `frontpage feeds`: the health of every configured feed.
 
 use serde::Serialize;
+use url::Url;
 
 use super::{Context, Status, open_store};
 use crate::cli::{FeedsArgs, ListFormat};
+use crate::config::{self, Config};
 use crate::model::Timestamp;
-use crate::store::FeedStatus;
+use crate::store::{FeedStatus, Store};
 
 /// One feed as `feeds --format json` prints it; these field names are a stable interface.
 #[derive(Debug, Serialize)]
@@ -14,6 +16,7 @@ struct FeedJson<'a> {
     url: &'a str,
     title: Option<&'a str>,
     status: &'a str,
+    moved_to: Option<&'a str>,
     http_status: Option<u16>,
     last_fetch: Option<String>,
     last_success: Option<String>,
@@ -24,16 +27,18 @@ struct FeedJson<'a> {
     last_error: Option<&'a str>,
 }
 
-/// Prints every configured feed's status.
+/// Prints every configured feed's status; with `--apply-redirects`, first rewrites moved
+/// feeds' URLs in the configuration file.
 pub fn feeds(context: &Context, args: &FeedsArgs) -> anyhow::Result<Status> {
-    let configured: Vec<(&str, &url::Url)> = context
-        .config
-        .feeds
-        .iter()
-        .map(|feed| (feed.name.as_str(), &feed.url))
-        .collect();
-    let store = open_store(&context.config)?;
-    let statuses = store.feed_statuses(&configured)?;
+    let mut store = open_store(&context.config)?;
+    let rewritten;
+    let config = if args.apply_redirects {
+        rewritten = apply_redirects(context, &mut store)?;
+        &rewritten
+    } else {
+        &context.config
+    };
+    let statuses = store.feed_statuses(&configured(config))?;
     let text = match args.format {
         ListFormat::Json => {
             let items: Vec<FeedJson<'_>> = statuses.iter().map(to_json).collect();
@@ -47,12 +52,48 @@ pub fn feeds(context: &Context, args: &FeedsArgs) -> anyhow::Result<Status> {
     Ok(Status::Success)
 }
 
+/// Every configured feed as (name, URL).
+fn configured(config: &Config) -> Vec<(&str, &Url)> {
+    config
+        .feeds
+        .iter()
+        .map(|feed| (feed.name.as_str(), &feed.url))
+        .collect()
+}
+
+/// Writes each moved feed's new URL into the configuration file, then settles the moves in
+/// the store (same feed, same validators). Returns the configuration as now written.
+fn apply_redirects(context: &Context, store: &mut Store) -> anyhow::Result<Config> {
+    let path = &context.config.path;
+    let statuses = store.feed_statuses(&configured(&context.config))?;
+    let moves: Vec<(&str, Url)> = statuses
+        .iter()
+        .filter_map(|status| {
+            let target = Url::parse(status.moved_to.as_deref()?).ok()?;
+            Some((status.name.as_str(), target))
+        })
+        .collect();
+    let changes: Vec<(&str, &Url)> = moves.iter().map(|(name, url)| (*name, url)).collect();
+    let n_rewritten = config::rewrite_feed_urls(path, &changes)?;
+    if !context.output.quiet {
+        let plural = if n_rewritten == 1 { "" } else { "s" };
+        eprintln!(
+            "rewrote {n_rewritten} feed URL{plural} in {}",
+            path.display()
+        );
+    }
+    let config = config::load(path)?;
+    store.sync_feeds(&configured(&config), context.now)?;
+    Ok(config)
+}
+
 fn to_json(status: &FeedStatus) -> FeedJson<'_> {
     FeedJson {
         name: &status.name,
         url: &status.url,
         title: status.title.as_deref(),
         status: &status.status,
+        moved_to: status.moved_to.as_deref(),
         http_status: status.http_status,
         last_fetch: status.last_fetch_at.map(Timestamp::to_rfc3339),
         last_success: status.last_success_at.map(Timestamp::to_rfc3339),
@@ -71,12 +112,15 @@ fn to_table(statuses: &[FeedStatus], now: Timestamp) -> String {
     let rows: Vec<Vec<String>> = statuses
         .iter()
         .map(|status| {
-            let state = match status.failing_since {
-                Some(since) if status.consecutive_errors > 0 => {
+            let mut state = match status.failing_since {
+                Some(since) if status.consecutive_errors > 0 && status.status != "gone" => {
                     format!("failing since {}", relative(since, now))
                 }
                 _ => status.status.clone(),
             };
+            if let Some(target) = &status.moved_to {
+                state.push_str(&format!(", moved to {target}"));
+            }
             vec![
                 status.name.clone(),
                 state,

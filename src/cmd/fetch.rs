@@ -4,7 +4,7 @@ use anyhow::bail;
 
 use super::{Context, Status, open_store};
 use crate::cli::FetchArgs;
-use crate::pipeline::{self, FeedResult, FetchOptions, RunReport};
+use crate::pipeline::{self, FeedOutcome, FeedResult, FetchOptions, NoProgress, RunReport};
 use crate::store::{LockError, RunLock};
 
 /// Fetches the due (or, with `--force`, all) selected feeds.
@@ -45,7 +45,21 @@ pub(super) fn fetch_locked(
         Err(other) => return Err(other.into()),
     };
     let mut store = open_store(&context.config)?;
-    let report = pipeline::fetch_feeds(&mut store, &context.config, options, context.now)?;
+    let output = context.output;
+    let report = if output.interactive && !output.quiet {
+        let bar = ProgressBar::new();
+        let report = pipeline::fetch_feeds(&mut store, &context.config, options, context.now, &bar);
+        bar.finish();
+        report?
+    } else {
+        pipeline::fetch_feeds(
+            &mut store,
+            &context.config,
+            options,
+            context.now,
+            &NoProgress,
+        )?
+    };
     print_report(context, &report);
     Ok(Some(report))
 }
@@ -81,5 +95,47 @@ fn print_report(context: &Context, report: &RunReport) {
             report.n_not_modified(),
             report.n_failed(),
         );
+    }
+}
+
+/// A progress bar on stderr (a terminal): feeds done of total, failures so far.
+struct ProgressBar {
+    bar: indicatif::ProgressBar,
+    failures: std::sync::atomic::AtomicUsize,
+}
+
+impl ProgressBar {
+    fn new() -> ProgressBar {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        let style =
+            indicatif::ProgressStyle::with_template("fetching {bar:30} {pos}/{len} feeds  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        ProgressBar {
+            bar,
+            failures: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl pipeline::Progress for ProgressBar {
+    fn start(&self, total: usize) {
+        self.bar.set_length(total as u64);
+    }
+
+    fn feed_done(&self, outcome: &FeedOutcome) {
+        if matches!(outcome.result, FeedResult::Failed { .. }) {
+            let failures = self
+                .failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            self.bar.set_message(format!("{failures} failed"));
+        }
+        self.bar.inc(1);
     }
 }

@@ -18,12 +18,12 @@ pub enum LockError {
         path: PathBuf,
     },
     /// The lock file could not be created or locked.
-    #[error("cannot lock {}: {source}", path.display())]
+    #[error("cannot lock {}: {error}", path.display())]
     Io {
         /// The lock file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -49,14 +49,14 @@ impl RunLock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|source| LockError::Io {
+            .map_err(|error| LockError::Io {
                 path: path.clone(),
-                source,
+                error,
             })?;
         match file.try_lock() {
             Ok(()) => Ok(RunLock { _file: file }),
             Err(TryLockError::WouldBlock) => Err(LockError::Busy { path }),
-            Err(TryLockError::Error(source)) => Err(LockError::Io { path, source }),
+            Err(TryLockError::Error(error)) => Err(LockError::Io { path, error }),
         }
     }
 }

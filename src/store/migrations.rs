@@ -58,6 +58,9 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX entries_by_published ON entries (published_at);
      CREATE INDEX entries_by_story ON entries (story_id);
      CREATE INDEX entries_by_canonical_link ON entries (canonical_link);",
+    // 2: permanent redirects and 410 Gone.
+    "ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+     ALTER TABLE feeds ADD COLUMN gone_at INTEGER;",
 ];
 
 /// The schema version this build writes.

@@ -54,12 +54,12 @@ pub enum StoreError {
         known: i64,
     },
     /// The database could not be opened or created.
-    #[error("cannot open database {}: {source}", path.display())]
+    #[error("cannot open database {}: {error}", path.display())]
     Open {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     /// A statement failed.
     #[error("database error: {0}")]
@@ -73,12 +73,16 @@ pub struct FeedRow {
     pub id: FeedId,
     /// Configured name.
     pub name: String,
-    /// The URL to request: the configured one (or, later, where it moved).
+    /// The URL to request: where the feed moved for good, else the configured one.
     pub url: Url,
     /// Validators from the last successful fetch.
     pub validators: Validators,
     /// When the feed is next due.
     pub next_check_at: Timestamp,
+    /// Failures in a row so far.
+    pub consecutive_errors: u32,
+    /// Whether the feed answered `410 Gone`: it is never requested again.
+    pub gone: bool,
 }
 
 /// Counts of what one successful fetch changed.
@@ -101,8 +105,10 @@ pub struct FeedStatus {
     pub url: String,
     /// The feed's own title, from its last successful parse.
     pub title: Option<String>,
-    /// `ok`, `not modified`, `failing` or `new` (never fetched).
+    /// `ok`, `not modified`, `failing`, `gone` or `new` (never fetched).
     pub status: String,
+    /// Where the feed moved for good (a 301/308 answered by a parseable feed).
+    pub moved_to: Option<String>,
     /// The HTTP status of the last response, when there was one.
     pub http_status: Option<u16>,
     /// When it was last fetched.
@@ -174,9 +180,9 @@ impl Store {
     ///
     /// A file that is not a frontpage database is refused before anything is written to it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_error = |source| StoreError::Open {
+        let open_error = |error| StoreError::Open {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -224,8 +230,9 @@ impl Store {
         Ok(store)
     }
 
-    /// Makes sure every configured feed has a row; a feed whose configured URL changed starts
-    /// over with no validators (they belonged to the old URL). Returns the rows in input order.
+    /// Makes sure every configured feed has a row. A feed whose configured URL changed starts
+    /// over (no validators, not gone, due now), unless the new URL is where it had moved: then
+    /// the move is simply settled. Returns the rows in input order.
     pub fn sync_feeds(
         &mut self,
         feeds: &[(&str, &Url)],
@@ -239,11 +246,17 @@ impl Store {
                 "INSERT INTO feeds (name, url, created_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO NOTHING",
             )?;
-            let mut moved = tx.prepare_cached(
-                "UPDATE feeds SET url = ?2 WHERE name = ?1 AND url <> ?2 RETURNING id",
+            let mut settled = tx.prepare_cached(
+                "UPDATE feeds SET url = ?2, moved_to = NULL
+                 WHERE name = ?1 AND url <> ?2 AND moved_to = ?2",
+            )?;
+            let mut changed = tx.prepare_cached(
+                "UPDATE feeds SET url = ?2, moved_to = NULL, gone_at = NULL
+                 WHERE name = ?1 AND url <> ?2 RETURNING id",
             )?;
             let mut reset = tx.prepare_cached(
-                "UPDATE fetch_state SET etag = NULL, last_modified = NULL, next_check_at = 0
+                "UPDATE fetch_state SET etag = NULL, last_modified = NULL, next_check_at = 0,
+                     consecutive_errors = 0, failing_since = NULL
                  WHERE feed_id = ?1",
             )?;
             let mut state = tx.prepare_cached(
@@ -252,10 +265,11 @@ impl Store {
             )?;
             for (name, url) in feeds {
                 insert.execute(params![name, url.as_str(), now.unix()])?;
-                let changed: Option<i64> = moved
+                settled.execute(params![name, url.as_str()])?;
+                let changed_id: Option<i64> = changed
                     .query_row(params![name, url.as_str()], |row| row.get(0))
                     .optional()?;
-                if let Some(feed_id) = changed {
+                if let Some(feed_id) = changed_id {
                     reset.execute(params![feed_id])?;
                 }
                 state.execute(params![name])?;
@@ -269,7 +283,8 @@ impl Store {
     /// The rows of the named feeds, in the order given; unknown names are skipped.
     pub fn feed_rows(&self, names: &[&str]) -> Result<Vec<FeedRow>, StoreError> {
         let mut select = self.conn.prepare_cached(
-            "SELECT f.id, f.name, f.url, s.etag, s.last_modified, s.next_check_at
+            "SELECT f.id, f.name, coalesce(f.moved_to, f.url), s.etag, s.last_modified,
+                 s.next_check_at, s.consecutive_errors, f.gone_at IS NOT NULL
              FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
              WHERE f.name = ?1",
         )?;
@@ -284,10 +299,13 @@ impl Store {
                         row.get::<_, Option<String>>(3)?,
                         row.get::<_, Option<String>>(4)?,
                         row.get::<_, i64>(5)?,
+                        row.get::<_, u32>(6)?,
+                        row.get::<_, bool>(7)?,
                     ))
                 })
                 .optional()?;
-            let Some((id, name, url, etag, last_modified, next_check_at)) = row else {
+            let Some((id, name, url, etag, last_modified, next_check_at, errors, gone)) = row
+            else {
                 continue;
             };
             // The URL was validated by config before it was stored; a row that no longer
@@ -302,6 +320,8 @@ impl Store {
                     last_modified,
                 },
                 next_check_at: Timestamp::from_unix(next_check_at),
+                consecutive_errors: errors,
+                gone,
             });
         }
         Ok(rows)
@@ -310,12 +330,14 @@ impl Store {
     /// Stores a successful fetch: the feed's entries, its validators and its schedule, in one
     /// transaction. New entries are inserted, changed ones updated in place (keeping their
     /// first-seen time), unchanged ones left alone.
+    #[allow(clippy::too_many_arguments)]
     pub fn record_fetched(
         &mut self,
         feed_id: FeedId,
         feed: &ParsedFeed,
         validators: &Validators,
         http_status: u16,
+        moved_to: Option<&Url>,
         now: Timestamp,
         next_check_at: Timestamp,
     ) -> Result<EntryCounts, StoreError> {
@@ -414,6 +436,7 @@ impl Store {
                 feed.site_link.as_ref().map(Url::as_str)
             ],
         )?;
+        record_move(&tx, feed_id, moved_to)?;
         tx.execute(
             "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
                  last_success_at = ?4, last_status = 'ok', http_status = ?5, next_check_at = ?6,
@@ -438,12 +461,14 @@ impl Store {
         &mut self,
         feed_id: FeedId,
         validators: &Validators,
+        moved_to: Option<&Url>,
         now: Timestamp,
         next_check_at: Timestamp,
     ) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        record_move(&tx, feed_id, moved_to)?;
         tx.execute(
             "UPDATE fetch_state SET etag = COALESCE(?2, etag),
                  last_modified = COALESCE(?3, last_modified), last_fetch_at = ?4,
@@ -493,12 +518,37 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a `410 Gone`: the feed keeps its entries and is never requested again (until
+    /// its URL changes in the configuration).
+    pub fn record_gone(
+        &mut self,
+        feed_id: FeedId,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE feeds SET gone_at = ?2 WHERE id = ?1",
+            params![feed_id.0, now.unix()],
+        )?;
+        tx.execute(
+            "UPDATE fetch_state SET last_fetch_at = ?2, last_status = 'gone', http_status = 410,
+                 last_error = ?3
+             WHERE feed_id = ?1",
+            params![feed_id.0, now.unix(), message],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The health of the named feeds, in the order given (feeds never synced show as `new`).
     pub fn feed_statuses(&self, feeds: &[(&str, &Url)]) -> Result<Vec<FeedStatus>, StoreError> {
         let mut select = self.conn.prepare_cached(
             "SELECT f.title, s.last_status, s.http_status, s.last_fetch_at, s.last_success_at,
                  s.next_check_at, s.consecutive_errors, s.failing_since, s.last_error,
-                 (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)
+                 (SELECT count(*) FROM entries e WHERE e.feed_id = f.id), f.moved_to
              FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
              WHERE f.name = ?1",
         )?;
@@ -524,6 +574,7 @@ impl Store {
                         failing_since: timestamp(7)?,
                         last_error: row.get(8)?,
                         entries: row.get::<_, i64>(9)?.try_into().unwrap_or(0),
+                        moved_to: row.get(10)?,
                     })
                 })
                 .optional()?;
@@ -532,6 +583,7 @@ impl Store {
                 url: url.to_string(),
                 title: None,
                 status: "new".to_string(),
+                moved_to: None,
                 http_status: None,
                 last_fetch_at: None,
                 last_success_at: None,
@@ -650,6 +702,21 @@ impl Store {
             .try_into()
             .unwrap_or(0))
     }
+}
+
+/// Records where a feed moved for good, when it did.
+fn record_move(
+    tx: &rusqlite::Transaction<'_>,
+    feed_id: FeedId,
+    moved_to: Option<&Url>,
+) -> rusqlite::Result<()> {
+    if let Some(target) = moved_to {
+        tx.execute(
+            "UPDATE feeds SET moved_to = ?2 WHERE id = ?1",
+            params![feed_id.0, target.as_str()],
+        )?;
+    }
+    Ok(())
 }
 
 /// One entry of a story, as read for publishing.

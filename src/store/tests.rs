@@ -145,7 +145,15 @@ fn refetching_the_same_entries_changes_nothing() {
     let now = at(NOW);
     let counts = fixture
         .store
-        .record_fetched(fixture.feed_id, &parsed, &etag("\"1\""), 200, now, now)
+        .record_fetched(
+            fixture.feed_id,
+            &parsed,
+            &etag("\"1\""),
+            200,
+            None,
+            now,
+            now,
+        )
         .unwrap();
     assert_eq!(
         counts,
@@ -158,7 +166,15 @@ fn refetching_the_same_entries_changes_nothing() {
     let later = at("2026-11-28T13:00:00Z");
     let counts = fixture
         .store
-        .record_fetched(fixture.feed_id, &parsed, &etag("\"1\""), 200, later, later)
+        .record_fetched(
+            fixture.feed_id,
+            &parsed,
+            &etag("\"1\""),
+            200,
+            None,
+            later,
+            later,
+        )
         .unwrap();
     assert_eq!(
         counts,
@@ -178,13 +194,29 @@ fn an_edited_entry_is_updated_in_place_keeping_its_first_seen_time() {
     let original = feed(vec![entry("a", "Frist", "2026-11-27T10:00:00Z")]);
     fixture
         .store
-        .record_fetched(fixture.feed_id, &original, &etag("\"1\""), 200, now, now)
+        .record_fetched(
+            fixture.feed_id,
+            &original,
+            &etag("\"1\""),
+            200,
+            None,
+            now,
+            now,
+        )
         .unwrap();
     let later = at("2026-11-28T15:00:00Z");
     let edited = feed(vec![entry("a", "First", "2026-11-27T10:00:00Z")]);
     let counts = fixture
         .store
-        .record_fetched(fixture.feed_id, &edited, &etag("\"2\""), 200, later, later)
+        .record_fetched(
+            fixture.feed_id,
+            &edited,
+            &etag("\"2\""),
+            200,
+            None,
+            later,
+            later,
+        )
         .unwrap();
     assert_eq!(counts.changed, 1);
     let rows = fixture
@@ -206,7 +238,15 @@ fn a_failure_keeps_entries_and_validators() {
     let parsed = feed(vec![entry("a", "First", "2026-11-27T10:00:00Z")]);
     fixture
         .store
-        .record_fetched(fixture.feed_id, &parsed, &etag("W/\"abc\""), 200, now, now)
+        .record_fetched(
+            fixture.feed_id,
+            &parsed,
+            &etag("W/\"abc\""),
+            200,
+            None,
+            now,
+            now,
+        )
         .unwrap();
     fixture
         .store
@@ -242,11 +282,11 @@ fn not_modified_keeps_validators_it_does_not_carry() {
     };
     fixture
         .store
-        .record_fetched(fixture.feed_id, &feed(vec![]), &both, 200, now, now)
+        .record_fetched(fixture.feed_id, &feed(vec![]), &both, 200, None, now, now)
         .unwrap();
     fixture
         .store
-        .record_not_modified(fixture.feed_id, &etag("\"2\""), now, now)
+        .record_not_modified(fixture.feed_id, &etag("\"2\""), None, now, now)
         .unwrap();
     let row = &fixture.store.feed_rows(&["Example"]).unwrap()[0];
     assert_eq!(row.validators.etag.as_deref(), Some("\"2\""));
@@ -273,6 +313,7 @@ fn future_and_missing_dates_become_the_first_seen_time() {
             &parsed,
             &Validators::default(),
             200,
+            None,
             now,
             now,
         )
@@ -298,6 +339,7 @@ fn a_changed_feed_url_forgets_the_old_validators() {
             &feed(vec![]),
             &etag("\"1\""),
             200,
+            None,
             now,
             now,
         )
@@ -327,6 +369,7 @@ fn stories_are_newest_first_within_the_window_and_carry_their_source() {
             &parsed,
             &Validators::default(),
             200,
+            None,
             now,
             now,
         )
@@ -357,4 +400,59 @@ fn stories_are_newest_first_within_the_window_and_carry_their_source() {
         })
         .unwrap();
     assert!(none.is_empty());
+}
+
+#[test]
+fn a_permanent_move_is_requested_from_then_on_and_settled_by_the_config() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let moved = Url::parse("https://new.example.org/feed.xml").unwrap();
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &feed(vec![]),
+            &etag("\"1\""),
+            200,
+            Some(&moved),
+            now,
+            now,
+        )
+        .unwrap();
+    let row = &fixture.store.feed_rows(&["Example"]).unwrap()[0];
+    assert_eq!(row.url, moved, "the moved-to URL is requested");
+    let configured = Url::parse("https://example.org/feed.xml").unwrap();
+    let status = &fixture
+        .store
+        .feed_statuses(&[("Example", &configured)])
+        .unwrap()[0];
+    assert_eq!(status.moved_to.as_deref(), Some(moved.as_str()));
+
+    // feeds.toml now says the new URL: the move is settled, the validators stay.
+    let rows = fixture
+        .store
+        .sync_feeds(&[("Example", &moved)], now)
+        .unwrap();
+    assert_eq!(rows[0].url, moved);
+    assert_eq!(rows[0].validators.etag.as_deref(), Some("\"1\""));
+    let status = &fixture.store.feed_statuses(&[("Example", &moved)]).unwrap()[0];
+    assert_eq!(status.moved_to, None);
+}
+
+#[test]
+fn a_gone_feed_is_marked_until_its_url_changes() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    fixture
+        .store
+        .record_gone(fixture.feed_id, "http 410 Gone", now)
+        .unwrap();
+    let row = &fixture.store.feed_rows(&["Example"]).unwrap()[0];
+    assert!(row.gone);
+    let other = Url::parse("https://example.org/other.xml").unwrap();
+    let rows = fixture
+        .store
+        .sync_feeds(&[("Example", &other)], now)
+        .unwrap();
+    assert!(!rows[0].gone);
 }

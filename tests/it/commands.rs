@@ -58,7 +58,15 @@ fn feeds_shows_every_feed_with_its_status() {
     assert_eq!(feeds[0]["name"], "A");
     assert_eq!(feeds[0]["status"], "ok");
     assert_eq!(feeds[0]["last_fetch"], "2026-11-28T12:00:00Z");
-    assert_eq!(feeds[0]["next_due"], "2026-11-28T13:00:00Z");
+    let jitter = frontpage::schedule::jitter(std::time::Duration::from_secs(3600), "A");
+    let next_due = frontpage::model::Timestamp::parse_rfc3339("2026-11-28T13:00:00Z")
+        .unwrap()
+        .plus(jitter);
+    assert_eq!(
+        feeds[0]["next_due"],
+        next_due.to_rfc3339(),
+        "the interval plus the feed's jitter"
+    );
     assert_eq!(feeds[0]["title"], "Krebs on Security");
     assert_eq!(feeds[1]["status"], "new");
 

@@ -7,4 +7,5 @@ mod support;
 mod architecture;
 mod commands;
 mod end_to_end;
+mod etiquette;
 mod failures;

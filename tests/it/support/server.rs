@@ -21,9 +21,13 @@
 //!   override), `Content-Encoding`, `ETag`, `Last-Modified`, `Content-Length` and
 //!   `Connection: close`, as described on [`Reply`].
 //! - A misbehaving client never panics a server thread; it only loses its own connection.
+//! - A reply can misbehave on purpose, to test frontpage's defences: [`Reply::delay`],
+//!   [`Reply::trickle`] (one body byte at a time), [`Reply::truncated`] (a body cut short),
+//!   [`Reply::raw_gzip_header`] (`Content-Encoding: gzip` on a plain body) and
+//!   [`Reply::gzip_bomb`] (a tiny body that inflates enormously).
 //!
-//! It depends on nothing but `std` and `flate2` (for [`Reply::gzip`]), never on frontpage itself,
-//! so it keeps compiling while the library is in pieces.
+//! It depends on nothing but `std` and `flate2` (for [`Reply::gzip`] and [`Reply::gzip_bomb`]),
+//! never on frontpage itself, so it keeps compiling while the library is in pieces.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -32,7 +36,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Largest request head (request line plus headers) the server reads before answering 431.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -47,10 +51,17 @@ const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
 /// Upper bound on the bytes discarded while lingering.
 const MAX_LINGER_BYTES: u64 = 1024 * 1024;
 
+/// The start of the document a [`Reply::gzip_bomb`] inflates to; filler follows it.
+const GZIP_BOMB_PREFIX: &[u8] = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>";
+
+/// The byte a [`Reply::gzip_bomb`] repeats after [`GZIP_BOMB_PREFIX`].
+const GZIP_BOMB_FILLER: u8 = b'a';
+
 /// A loopback HTTP/1.1 server with canned replies and a log of every request it received.
 ///
 /// Dropping it stops accepting connections and joins the accept thread; connections already
-/// being served finish on their own threads.
+/// being served finish on their own threads (a [`Reply::trickle`] one as soon as its client
+/// goes away).
 pub struct FeedServer {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
@@ -177,10 +188,12 @@ impl Request {
 ///
 /// On the wire it becomes, in this order: the status line; `headers` verbatim; `Content-Type:
 /// content_type` unless `headers` has a `Content-Type`; `Content-Encoding: gzip` if `gzip`;
-/// `ETag` and `Last-Modified` if set; `Content-Length` (the body's length, also for `HEAD` and
-/// 304, never for 1xx and 204) unless `headers` has one; `Connection: close` unless `headers`
-/// has a `Connection`; then the body, except for `HEAD`, 1xx, 204 and 304. Setting
-/// `Content-Length` by hand lets a test send a length that does not match the body.
+/// `ETag` and `Last-Modified` if set; `Content-Length` (the whole body's length, also for
+/// `HEAD`, 304 and a `truncated` reply, never for 1xx and 204) unless `headers` has one;
+/// `Connection: close` unless `headers` has a `Connection`; then the body (only its first
+/// `truncated` bytes if set, one byte at a time if `trickle` is set), except for `HEAD`, 1xx,
+/// 204 and 304; then the server closes the connection. Setting `Content-Length` by hand lets a
+/// test send a length that does not match the body.
 #[derive(Clone, Debug)]
 pub struct Reply {
     /// The status code sent when the request is not answered with 304.
@@ -191,8 +204,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// The default `Content-Type`, sent unless `headers` names one; not sent with 304.
     pub content_type: Option<String>,
-    /// Whether `body` is gzip-compressed, which sends `Content-Encoding: gzip`; not sent with
-    /// 304.
+    /// Whether to send `Content-Encoding: gzip` (not sent with 304). [`Reply::gzip`] sets it
+    /// after compressing `body`; [`Reply::raw_gzip_header`] sets it alone.
     pub gzip: bool,
     /// The `ETag` to send; a matching `If-None-Match` gets 304.
     pub etag: Option<String>,
@@ -200,6 +213,10 @@ pub struct Reply {
     pub last_modified: Option<String>,
     /// How long to wait before answering (after the request has been recorded).
     pub delay: Option<Duration>,
+    /// Sends the body one byte at a time with this long between bytes; see [`Reply::trickle`].
+    pub trickle: Option<Duration>,
+    /// Sends only this many bytes of the body, then closes; see [`Reply::truncated`].
+    pub truncated: Option<usize>,
 }
 
 impl Reply {
@@ -224,6 +241,8 @@ impl Reply {
             etag: None,
             last_modified: None,
             delay: None,
+            trickle: None,
+            truncated: None,
         }
     }
 
@@ -249,10 +268,42 @@ impl Reply {
         Reply::status(status).header("Location", location)
     }
 
+    /// 200, `Content-Type: application/rss+xml`, `Content-Encoding: gzip`, and a small body
+    /// that inflates to `<?xml version="1.0"?><rss version="2.0"><channel><title>` followed by
+    /// `uncompressed_len` bytes of `a` (a document that never ends), about 1000 times its size.
+    ///
+    /// The compressed body is built by streaming the filler through the encoder in chunks, so
+    /// the inflated document is never held in memory; compressing costs time roughly in
+    /// proportion to `uncompressed_len` (some seconds per GiB in a debug build).
+    pub fn gzip_bomb(uncompressed_len: usize) -> Reply {
+        let chunk = [GZIP_BOMB_FILLER; 64 * 1024];
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder
+            .write_all(GZIP_BOMB_PREFIX)
+            .expect("gzip into memory cannot fail");
+        let mut left = uncompressed_len;
+        while left > 0 {
+            let len = left.min(chunk.len());
+            encoder
+                .write_all(&chunk[..len])
+                .expect("gzip into memory cannot fail");
+            left -= len;
+        }
+        Reply {
+            gzip: true,
+            ..Reply::ok(encoder.finish().expect("gzip into memory cannot fail"))
+        }
+    }
+
     /// Adds the header `name: value`, sent verbatim after the headers added before it.
     pub fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
+    }
+
+    /// Adds a `Set-Cookie: <cookie>` header; shorthand for `.header("Set-Cookie", cookie)`.
+    pub fn set_cookie(self, cookie: &str) -> Reply {
+        self.header("Set-Cookie", cookie)
     }
 
     /// Sends `ETag: <etag>`, and answers 304 (no body, same `ETag`) to a GET or HEAD whose
@@ -283,9 +334,45 @@ impl Reply {
         self
     }
 
+    /// Sends `Content-Encoding: gzip` but leaves the body as it is, uncompressed: a
+    /// misconfigured server whose body cannot be decoded.
+    pub fn raw_gzip_header(mut self) -> Reply {
+        self.gzip = true;
+        self
+    }
+
     /// Waits `delay` before answering; the request is recorded before the wait.
     pub fn delay(mut self, delay: Duration) -> Reply {
         self.delay = Some(delay);
+        self
+    }
+
+    /// Sends the status line and headers at once, then the body one byte at a time with
+    /// `every` between bytes (the first byte right after the headers): a server slow enough
+    /// that only a total timeout stops it.
+    ///
+    /// The server stops quietly as soon as the client goes away: it watches the connection
+    /// while it waits, so the connection's thread ends when the client closes or resets the
+    /// connection, not an `every` later. (A client that only shuts down its sending side counts
+    /// as gone, too.) Combines with [`Reply::truncated`] and [`Reply::delay`].
+    pub fn trickle(mut self, every: Duration) -> Reply {
+        self.trickle = Some(every);
+        self
+    }
+
+    /// Sends the headers with the whole body's `Content-Length` but only the first `keep`
+    /// bytes of the body, then closes the connection: a 200 cut short, which a client must
+    /// report as an error reading the body.
+    ///
+    /// Call it after the body is final (after [`Reply::gzip`]). Panics unless `keep` is less
+    /// than the body's length, since the reply would not be cut short.
+    pub fn truncated(mut self, keep: usize) -> Reply {
+        assert!(
+            keep < self.body.len(),
+            "truncated({keep}) must keep fewer bytes than the {}-byte body",
+            self.body.len()
+        );
+        self.truncated = Some(keep);
         self
     }
 
@@ -313,6 +400,8 @@ struct State {
     in_flight: usize,
     /// The most requests ever in flight at once.
     max_in_flight: usize,
+    /// Connections whose thread has not finished yet (including ones still being sent).
+    open_connections: usize,
 }
 
 /// The replies for one path and how many requests it has answered.
@@ -406,14 +495,32 @@ enum ReadFailure {
     TooLarge,
 }
 
+/// Counts a connection in [`State::open_connections`] for as long as this value lives.
+struct OpenConnection<'a>(&'a Mutex<State>);
+
+impl<'a> OpenConnection<'a> {
+    fn open(state: &'a Mutex<State>) -> OpenConnection<'a> {
+        lock(state).open_connections += 1;
+        OpenConnection(state)
+    }
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        let mut state = lock(self.0);
+        state.open_connections = state.open_connections.saturating_sub(1);
+    }
+}
+
 /// Reads one request, records it, answers it and closes the connection. Never panics.
 fn serve_connection(stream: &TcpStream, state: &Mutex<State>) {
+    let _open = OpenConnection::open(state);
     // Without timeouts a stalled client would hold this thread forever; failing to set them
     // only means the thread may live longer.
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let mut reader = BufReader::new(stream);
-    let response = match read_request(&mut reader) {
+    let (reply, not_modified, method_wants_body) = match read_request(&mut reader) {
         Ok(request) => {
             let reply = lock(state).record(&request);
             if let Some(delay) = reply.delay {
@@ -425,18 +532,18 @@ fn serve_connection(stream: &TcpStream, state: &Mutex<State>) {
             let mut state = lock(state);
             state.in_flight = state.in_flight.saturating_sub(1);
             drop(state);
-            render(&reply, not_modified, request.method != "HEAD")
+            (reply, not_modified, request.method != "HEAD")
         }
         Err(ReadFailure::Disconnected) => return,
-        Err(ReadFailure::Malformed) => render(&Reply::status(400), false, true),
-        Err(ReadFailure::TooLarge) => render(&Reply::status(431), false, true),
+        Err(ReadFailure::Malformed) => (Reply::status(400), false, true),
+        Err(ReadFailure::TooLarge) => (Reply::status(431), false, true),
     };
-    let mut writer = stream;
-    if writer
-        .write_all(&response)
-        .and_then(|()| writer.flush())
-        .is_err()
-    {
+    let (head, body) = render(&reply, not_modified, method_wants_body);
+    let sent = match reply.trickle {
+        Some(every) if !body.is_empty() => send_trickled(stream, &mut reader, &head, body, every),
+        _ => send_at_once(stream, head, body),
+    };
+    if sent.is_err() {
         return; // The client left early; that is its business.
     }
     // Signal the end of the response, then discard whatever the client still sends (a body, a
@@ -445,6 +552,70 @@ fn serve_connection(stream: &TcpStream, state: &Mutex<State>) {
     let _ = stream.shutdown(Shutdown::Write);
     let _ = stream.set_read_timeout(Some(LINGER_TIMEOUT));
     let _ = io::copy(&mut reader.take(MAX_LINGER_BYTES), &mut io::sink());
+}
+
+/// Sends `head` and `body` in one write, so that neither waits for the other to be acknowledged.
+fn send_at_once(stream: &TcpStream, mut head: Vec<u8>, body: &[u8]) -> io::Result<()> {
+    head.extend_from_slice(body);
+    let mut writer = stream;
+    writer.write_all(&head)?;
+    writer.flush()
+}
+
+/// Sends `head`, then `body` one byte at a time with `every` between bytes, watching the
+/// connection meanwhile: fails as soon as the client goes away.
+fn send_trickled(
+    stream: &TcpStream,
+    reader: &mut impl Read,
+    head: &[u8],
+    body: &[u8],
+    every: Duration,
+) -> io::Result<()> {
+    // Each byte leaves at once instead of waiting for the previous one to be acknowledged.
+    let _ = stream.set_nodelay(true);
+    let mut writer = stream;
+    writer.write_all(head)?;
+    for (index, byte) in body.iter().enumerate() {
+        if index > 0 {
+            wait_while_connected(stream, reader, every)?;
+        }
+        writer.write_all(std::slice::from_ref(byte))?;
+    }
+    writer.flush()
+}
+
+/// Waits `period`, reading (and discarding) whatever the client sends meanwhile; fails at once
+/// if the client closes or resets the connection, so a long wait never outlives the client.
+fn wait_while_connected(
+    stream: &TcpStream,
+    reader: &mut impl Read,
+    period: Duration,
+) -> io::Result<()> {
+    // A period too long to represent is waited in slices of a minute, forever.
+    let deadline = Instant::now().checked_add(period);
+    let mut discard = [0; 1024];
+    loop {
+        let left = match deadline {
+            Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+            None => Duration::from_secs(60),
+        };
+        if left.is_zero() {
+            return Ok(());
+        }
+        stream.set_read_timeout(Some(left.min(Duration::from_secs(60))))?;
+        match reader.read(&mut discard) {
+            Ok(0) => return Err(io::ErrorKind::ConnectionAborted.into()),
+            Ok(_) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) => {}
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// Reads the request line and headers up to the blank line; any body is left unread.
@@ -519,8 +690,9 @@ fn is_token(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(is_tchar)
 }
 
-/// The bytes of the response to send for `reply`; see [`Reply`] for what goes on the wire.
-fn render(reply: &Reply, not_modified: bool, method_wants_body: bool) -> Vec<u8> {
+/// The response head to send for `reply` and the body bytes to send after it; see [`Reply`]
+/// for what goes on the wire.
+fn render(reply: &Reply, not_modified: bool, method_wants_body: bool) -> (Vec<u8>, &[u8]) {
     let status = if not_modified { 304 } else { reply.status };
     let has_header = |name: &str| find_header(&reply.headers, name).is_some();
     let mut out = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).into_bytes();
@@ -557,10 +729,11 @@ fn render(reply: &Reply, not_modified: bool, method_wants_body: bool) -> Vec<u8>
         push_header("Connection", "close");
     }
     out.extend_from_slice(b"\r\n");
-    if method_wants_body && !forbids_body && status != 304 {
-        out.extend_from_slice(&reply.body);
+    if !method_wants_body || forbids_body || status == 304 {
+        return (out, &[]);
     }
-    out
+    let keep = reply.truncated.unwrap_or(usize::MAX).min(reply.body.len());
+    (out, &reply.body[..keep])
 }
 
 fn reason_phrase(status: u16) -> &'static str {
@@ -600,7 +773,6 @@ fn reason_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     /// A response as a raw client saw it.
     struct Response {
@@ -685,6 +857,16 @@ mod tests {
     }
 
     const RSS: &str = "<rss version=\"2.0\"><channel><title>t</title></channel></rss>";
+
+    /// Polls `condition` until it holds, failing after a deadline far beyond what it should take
+    /// (a safety net against hanging, not a timing check).
+    fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !condition() {
+            assert!(Instant::now() < deadline, "gave up waiting until {what}");
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
 
     #[test]
     fn plain_get_returns_the_body_and_records_the_request_with_its_headers() {
@@ -1058,5 +1240,251 @@ mod tests {
         for (path, expected) in cases {
             assert_eq!(content_type_for(Path::new(path)), expected, "{path}");
         }
+    }
+
+    #[test]
+    fn trickle_sends_the_whole_body_with_its_full_length() {
+        let server = FeedServer::start();
+        server.route(
+            "/slow.xml",
+            Reply::ok(RSS).trickle(Duration::from_millis(1)),
+        );
+
+        let response = get(&server, "/slow.xml", &[]);
+
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.header("Content-Length"),
+            Some(&*RSS.len().to_string())
+        );
+        assert_eq!(response.body, RSS.as_bytes());
+        assert_eq!(server.requests_to("/slow.xml").len(), 1);
+    }
+
+    #[test]
+    fn trickle_sends_the_head_at_once_and_ends_the_connection_when_the_client_leaves() {
+        let server = FeedServer::start();
+        // An hour between bytes: the connection only ends early if the client's leaving does it.
+        let every = Duration::from_secs(3600);
+        server.route("/slow.xml", Reply::ok(RSS).trickle(every));
+        let mut client = TcpStream::connect(server.addr()).expect("connect");
+        client
+            .write_all(b"GET /slow.xml HTTP/1.1\r\nHost: a\r\n\r\n")
+            .expect("send a request");
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set a read timeout");
+
+        let mut received = Vec::new();
+        let head_and_first_byte = |received: &[u8]| {
+            let head_end = received.windows(4).position(|w| w == b"\r\n\r\n");
+            head_end.is_some_and(|end| received.len() > end + 4)
+        };
+        while !head_and_first_byte(&received) {
+            let mut buffer = [0; 1024];
+            let n_read = client.read(&mut buffer).expect("read the response so far");
+            assert_ne!(
+                n_read,
+                0,
+                "closed after {:?}",
+                String::from_utf8_lossy(&received)
+            );
+            received.extend_from_slice(&buffer[..n_read]);
+        }
+        let text = String::from_utf8(received).expect("ASCII so far");
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        let content_length = format!("Content-Length: {}\r\n", RSS.len());
+        assert!(text.contains(&content_length), "{text}");
+        assert!(
+            text.ends_with("\r\n\r\n<"),
+            "exactly one body byte so far: {text:?}"
+        );
+        assert_eq!(server.lock().open_connections, 1);
+
+        drop(client);
+
+        wait_until("the trickling connection ends", || {
+            server.lock().open_connections == 0
+        });
+        assert_eq!(server.requests_to("/slow.xml").len(), 1);
+    }
+
+    #[test]
+    fn truncated_sends_the_full_length_but_only_the_first_bytes() {
+        let server = FeedServer::start();
+        server.route("/cut.xml", Reply::ok(RSS).truncated(10));
+
+        let response = get(&server, "/cut.xml", &[]);
+        let head = request(&server, "HEAD", "/cut.xml", &[]);
+
+        assert_eq!(response.status, 200);
+        let full_length = RSS.len().to_string();
+        assert_eq!(response.header("Content-Length"), Some(&*full_length));
+        assert_eq!(response.body, &RSS.as_bytes()[..10]);
+        assert_eq!(head.header("Content-Length"), Some(&*full_length));
+        assert!(head.body.is_empty());
+        assert_eq!(server.requests_to("/cut.xml").len(), 2);
+    }
+
+    #[test]
+    fn truncated_keeping_nothing_sends_only_the_head() {
+        let server = FeedServer::start();
+        server.route("/cut.xml", Reply::ok(RSS).gzip().truncated(0));
+
+        let response = get(&server, "/cut.xml", &[]);
+
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header("Content-Encoding"), Some("gzip"));
+        assert_ne!(response.header("Content-Length"), Some("0"));
+        assert!(response.body.is_empty());
+    }
+
+    #[test]
+    fn truncated_panics_unless_it_cuts_the_body_short() {
+        let whole = std::panic::catch_unwind(|| Reply::ok("abc").truncated(3));
+
+        assert!(whole.is_err());
+    }
+
+    #[test]
+    fn set_cookie_adds_set_cookie_headers_in_order() {
+        let server = FeedServer::start();
+        let reply = Reply::ok(RSS)
+            .set_cookie("session=abc; Path=/; HttpOnly")
+            .set_cookie("seen=1");
+        server.route("/feed.xml", reply);
+
+        let response = get(&server, "/feed.xml", &[]);
+
+        let cookies: Vec<&str> = response
+            .headers
+            .iter()
+            .filter(|(name, _)| name == "Set-Cookie")
+            .map(|(_, value)| value.as_str())
+            .collect();
+        assert_eq!(cookies, ["session=abc; Path=/; HttpOnly", "seen=1"]);
+        assert_eq!(response.body, RSS.as_bytes());
+    }
+
+    #[test]
+    fn raw_gzip_header_claims_gzip_but_sends_the_body_as_is() {
+        let server = FeedServer::start();
+        server.route("/feed.xml", Reply::ok(RSS).raw_gzip_header());
+
+        let response = get(&server, "/feed.xml", &[("Accept-Encoding", "gzip")]);
+
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header_count("Content-Encoding"), 1);
+        assert_eq!(response.header("Content-Encoding"), Some("gzip"));
+        assert_eq!(
+            response.header("Content-Length"),
+            Some(&*RSS.len().to_string())
+        );
+        assert_eq!(response.body, RSS.as_bytes());
+        let decoded = flate2::read::GzDecoder::new(&response.body[..]).read_to_end(&mut Vec::new());
+        assert!(decoded.is_err(), "the body is not gzip");
+    }
+
+    #[test]
+    fn gzip_bomb_is_small_and_inflates_to_the_prefix_and_filler() {
+        let server = FeedServer::start();
+        // Not a multiple of the chunk size, so the last chunk is a partial one.
+        let filler_len = 10 * 1024 * 1024 + 7;
+        server.route("/bomb.xml", Reply::gzip_bomb(filler_len));
+
+        let response = get(&server, "/bomb.xml", &[("Accept-Encoding", "gzip")]);
+
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header("Content-Type"), Some("application/rss+xml"));
+        assert_eq!(response.header("Content-Encoding"), Some("gzip"));
+        assert_eq!(
+            response.header("Content-Length"),
+            Some(&*response.body.len().to_string())
+        );
+        assert!(
+            response.body.len() * 500 < filler_len,
+            "{} compressed bytes",
+            response.body.len()
+        );
+        let mut decoder = flate2::read::GzDecoder::new(&response.body[..]);
+        let mut prefix = vec![0; GZIP_BOMB_PREFIX.len()];
+        decoder.read_exact(&mut prefix).expect("inflate the prefix");
+        assert_eq!(
+            prefix,
+            b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>"
+        );
+        let (mut filler_seen, mut buffer) = (0, vec![0; 64 * 1024]);
+        loop {
+            let n_read = decoder.read(&mut buffer).expect("inflate the filler");
+            if n_read == 0 {
+                break;
+            }
+            assert!(buffer[..n_read].iter().all(|&byte| byte == b'a'));
+            filler_seen += n_read;
+        }
+        assert_eq!(filler_seen, filler_len);
+    }
+
+    #[test]
+    fn gzip_bomb_of_nothing_inflates_to_the_prefix_alone() {
+        let reply = Reply::gzip_bomb(0);
+
+        assert_eq!(gunzip(&reply.body), GZIP_BOMB_PREFIX);
+        assert!(reply.gzip);
+    }
+
+    #[test]
+    fn route_sequence_and_the_log_work_with_misbehaving_replies() {
+        let server = FeedServer::start();
+        let replies = vec![
+            Reply::ok(RSS)
+                .trickle(Duration::from_millis(1))
+                .truncated(5),
+            Reply::ok(RSS).raw_gzip_header().set_cookie("a=1"),
+            Reply::gzip_bomb(100_000),
+            Reply::ok(RSS),
+        ];
+        server.route_sequence("/feed.xml", replies);
+
+        let responses: Vec<Response> = (0..4).map(|_| get(&server, "/feed.xml", &[])).collect();
+
+        assert_eq!(responses[0].body, &RSS.as_bytes()[..5]);
+        assert_eq!(
+            responses[0].header("Content-Length"),
+            Some(&*RSS.len().to_string())
+        );
+        assert_eq!(responses[1].body, RSS.as_bytes());
+        assert_eq!(responses[1].header("Set-Cookie"), Some("a=1"));
+        assert_eq!(responses[1].header("Content-Encoding"), Some("gzip"));
+        assert_eq!(
+            gunzip(&responses[2].body).len(),
+            GZIP_BOMB_PREFIX.len() + 100_000
+        );
+        assert_eq!(responses[3].body, RSS.as_bytes());
+        assert_eq!(responses[3].header("Content-Encoding"), None);
+        assert_eq!(server.requests_to("/feed.xml").len(), 4);
+        assert_eq!(server.max_in_flight(), 1);
+    }
+
+    #[test]
+    fn max_in_flight_counts_requests_recorded_but_not_yet_answered() {
+        let server = FeedServer::start();
+        assert_eq!(server.max_in_flight(), 0);
+        // Long enough that both requests are surely recorded before either is answered; the
+        // test never waits for the answers.
+        server.route("/slow.xml", Reply::ok(RSS).delay(Duration::from_secs(60)));
+        let mut clients = Vec::new();
+        for expected in 1..=2 {
+            let mut client = TcpStream::connect(server.addr()).expect("connect");
+            client
+                .write_all(b"GET /slow.xml HTTP/1.1\r\nHost: a\r\n\r\n")
+                .expect("send a request");
+            clients.push(client);
+            wait_until("the request is recorded", || {
+                server.requests().len() == expected
+            });
+        }
+
+        assert_eq!(server.max_in_flight(), 2);
     }
 }
