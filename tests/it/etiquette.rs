@@ -234,12 +234,21 @@ fn network_failures_back_off_too() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let project = Project::with_feeds(&[("Feed", &format!("http://127.0.0.1:{closed_port}/x"))]);
+    let server = FeedServer::start();
+    server.route("/slow.xml", Reply::ok(rss(None)).delay(Duration::from_secs(3)));
+    let project = Project::with_config(&format!(
+        "[settings]\ntimeout = \"1s\"\n\n\
+         [[feed]]\nname = \"Refused\"\nurl = \"http://127.0.0.1:{closed_port}/x\"\n\n\
+         [[feed]]\nname = \"Unresolvable\"\nurl = \"https://feeds.frontpage.invalid/rss\"\n\n\
+         [[feed]]\nname = \"Slow\"\nurl = \"{}\"\n",
+        server.url("/slow.xml")
+    ));
     assert_eq!(project.run(&["fetch"]).code, 1);
-    assert_eq!(
-        feed_state(&project)["next_due"],
-        due_after(NOW, 2 * HOUR, "Feed")
-    );
+    for feed in project.feeds() {
+        let name = feed["name"].as_str().unwrap();
+        assert_eq!(feed["consecutive_errors"], 1, "{name}");
+        assert_eq!(feed["next_due"], due_after(NOW, 2 * HOUR, name), "{name}");
+    }
 }
 
 // --- Redirects --------------------------------------------------------------------------
