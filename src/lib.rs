@@ -12,6 +12,7 @@ pub mod model;
 pub mod fetch;
 pub mod parse;
 pub mod canon;
+pub mod dedup;
 pub mod schedule;
 pub mod store;
 pub mod pipeline;

@@ -18,7 +18,7 @@ use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
 use crate::model::{FeedId, ParsedFeed, ServerHints, Timestamp, Validators};
 use crate::parse::{self, ParseError};
 use crate::schedule::{self, PollHints};
-use crate::store::{EntryCounts, FeedRow, Store, StoreError};
+use crate::store::{ConfiguredFeed, EntryCounts, FeedRow, Store, StoreError};
 
 /// Parsed feeds waiting for the writer; with the fetch concurrency, bounds memory in use.
 const CHANNEL_CAPACITY: usize = 16;
@@ -236,10 +236,14 @@ pub fn fetch_feeds(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<RunReport, PipelineError> {
-    let configured: Vec<(&str, &Url)> = config
+    let configured: Vec<ConfiguredFeed<'_>> = config
         .feeds
         .iter()
-        .map(|feed| (feed.name.as_str(), &feed.url))
+        .map(|feed| ConfiguredFeed {
+            name: &feed.name,
+            url: &feed.url,
+            group: &feed.group,
+        })
         .collect();
     let rows = store.sync_feeds(&configured, now)?;
     let due: Vec<Member> = rows

@@ -7,7 +7,7 @@ use super::{Context, Status, open_store};
 use crate::cli::{FeedsArgs, ListFormat};
 use crate::config::{self, Config};
 use crate::model::Timestamp;
-use crate::store::{FeedStatus, Store};
+use crate::store::{ConfiguredFeed, FeedStatus, Store};
 
 /// One feed as `feeds --format json` prints it; these field names are a stable interface.
 #[derive(Debug, Serialize)]
@@ -83,7 +83,16 @@ fn apply_redirects(context: &Context, store: &mut Store) -> anyhow::Result<Confi
         );
     }
     let config = config::load(path)?;
-    store.sync_feeds(&configured(&config), context.now)?;
+    let feeds: Vec<ConfiguredFeed<'_>> = config
+        .feeds
+        .iter()
+        .map(|feed| ConfiguredFeed {
+            name: &feed.name,
+            url: &feed.url,
+            group: &feed.group,
+        })
+        .collect();
+    store.sync_feeds(&feeds, context.now)?;
     Ok(config)
 }
 

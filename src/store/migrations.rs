@@ -61,6 +61,24 @@ const MIGRATIONS: &[&str] = &[
     // 2: permanent redirects and 410 Gone.
     "ALTER TABLE feeds ADD COLUMN moved_to TEXT;
      ALTER TABLE feeds ADD COLUMN gone_at INTEGER;",
+    // 3: stories that span feeds. `canonical_link` now holds the link entries merge on (NULL
+    // for homepages and discussion pages); `global_guid` a guid unique by its form; the
+    // words of each title, by publish time, find headlines of the same event.
+    "ALTER TABLE feeds ADD COLUMN group_name TEXT;
+     ALTER TABLE stories ADD COLUMN merged_into INTEGER REFERENCES stories (id);
+     ALTER TABLE entries ADD COLUMN global_guid TEXT;
+     CREATE INDEX entries_by_global_guid ON entries (global_guid)
+         WHERE global_guid IS NOT NULL;
+     DROP INDEX entries_by_canonical_link;
+     CREATE INDEX entries_by_canonical_link ON entries (canonical_link, published_at)
+         WHERE canonical_link IS NOT NULL;
+     CREATE TABLE title_words (
+         word TEXT NOT NULL,
+         published_at INTEGER NOT NULL,
+         entry_id INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+         PRIMARY KEY (word, published_at, entry_id)
+     ) WITHOUT ROWID;
+     CREATE INDEX title_words_by_entry ON title_words (entry_id);",
 ];
 
 /// The schema version this build writes.

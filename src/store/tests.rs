@@ -32,6 +32,14 @@ fn feed(entries: Vec<ParsedEntry>) -> ParsedFeed {
     }
 }
 
+fn configured<'a>(name: &'a str, url: &'a Url) -> ConfiguredFeed<'a> {
+    ConfiguredFeed {
+        name,
+        url,
+        group: url.host_str().unwrap(),
+    }
+}
+
 struct Fixture {
     _dir: tempfile::TempDir,
     path: PathBuf,
@@ -45,7 +53,7 @@ fn fixture() -> Fixture {
     let mut store = Store::open(&path).unwrap();
     let url = Url::parse("https://example.org/feed.xml").unwrap();
     let rows = store
-        .sync_feeds(&[("Example", &url)], at("2026-11-28T00:00:00Z"))
+        .sync_feeds(&[configured("Example", &url)], at("2026-11-28T00:00:00Z"))
         .unwrap();
     let feed_id = rows[0].id;
     Fixture {
@@ -347,7 +355,7 @@ fn a_changed_feed_url_forgets_the_old_validators() {
     let moved = Url::parse("https://example.org/atom.xml").unwrap();
     let rows = fixture
         .store
-        .sync_feeds(&[("Example", &moved)], now)
+        .sync_feeds(&[configured("Example", &moved)], now)
         .unwrap();
     assert_eq!(rows[0].url, moved);
     assert_eq!(rows[0].validators, Validators::default());
@@ -421,17 +429,17 @@ fn a_permanent_move_is_requested_from_then_on_and_settled_by_the_config() {
         .unwrap();
     let row = &fixture.store.feed_rows(&["Example"]).unwrap()[0];
     assert_eq!(row.url, moved, "the moved-to URL is requested");
-    let configured = Url::parse("https://example.org/feed.xml").unwrap();
+    let configured_url = Url::parse("https://example.org/feed.xml").unwrap();
     let status = &fixture
         .store
-        .feed_statuses(&[("Example", &configured)])
+        .feed_statuses(&[("Example", &configured_url)])
         .unwrap()[0];
     assert_eq!(status.moved_to.as_deref(), Some(moved.as_str()));
 
     // feeds.toml now says the new URL: the move is settled, the validators stay.
     let rows = fixture
         .store
-        .sync_feeds(&[("Example", &moved)], now)
+        .sync_feeds(&[configured("Example", &moved)], now)
         .unwrap();
     assert_eq!(rows[0].url, moved);
     assert_eq!(rows[0].validators.etag.as_deref(), Some("\"1\""));
@@ -452,7 +460,7 @@ fn a_gone_feed_is_marked_until_its_url_changes() {
     let other = Url::parse("https://example.org/other.xml").unwrap();
     let rows = fixture
         .store
-        .sync_feeds(&[("Example", &other)], now)
+        .sync_feeds(&[configured("Example", &other)], now)
         .unwrap();
     assert!(!rows[0].gone);
 }

@@ -235,7 +235,10 @@ fn network_failures_back_off_too() {
         listener.local_addr().unwrap().port()
     };
     let server = FeedServer::start();
-    server.route("/slow.xml", Reply::ok(rss(None)).delay(Duration::from_secs(3)));
+    server.route(
+        "/slow.xml",
+        Reply::ok(rss(None)).delay(Duration::from_secs(3)),
+    );
     let project = Project::with_config(&format!(
         "[settings]\ntimeout = \"1s\"\n\n\
          [[feed]]\nname = \"Refused\"\nurl = \"http://127.0.0.1:{closed_port}/x\"\n\n\
