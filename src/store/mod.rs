@@ -19,7 +19,6 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::canon;
 use crate::model::{
     EntryId, FeedId, ParsedEntry, ParsedFeed, Source, Story, StoryId, Timestamp, Validators,
 };
@@ -468,16 +467,13 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
-                stories::attach(
-                    &tx,
-                    entry_id,
-                    &group,
-                    dates.published.unix(),
-                    &keys,
-                    found.is_none(),
-                    now.unix(),
-                    &mut work,
-                )?;
+                let written = stories::Written {
+                    id: entry_id,
+                    group: &group,
+                    published: dates.published.unix(),
+                    is_new: found.is_none(),
+                };
+                stories::attach(&tx, &written, &keys, now.unix(), &mut work)?;
             }
         }
         tx.execute(

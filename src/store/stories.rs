@@ -99,19 +99,34 @@ impl Work {
     }
 }
 
-/// Links the stored entry `entry_id` (of a feed in `group`, published at `published`) to its
-/// story: the stories it matches, merged into the oldest, or a new story of its own. With
-/// `is_new` false the entry was edited: its current story is kept among the matches.
+/// An entry just written, as story matching needs it.
+pub(super) struct Written<'a> {
+    /// Its id.
+    pub id: i64,
+    /// Its feed's group.
+    pub group: &'a str,
+    /// Its stored publish time.
+    pub published: i64,
+    /// Whether it was inserted (else edited in place).
+    pub is_new: bool,
+}
+
+/// Links the entry just written to its story: the stories it matches, merged into the
+/// oldest, or a new story of its own. An edited entry keeps its current story among the
+/// matches: stories merge, they never split.
 pub(super) fn attach(
     tx: &Transaction<'_>,
-    entry_id: i64,
-    group: &str,
-    published: i64,
+    written: &Written<'_>,
     keys: &StoryKeys,
-    is_new: bool,
     now: i64,
     work: &mut Work,
 ) -> rusqlite::Result<i64> {
+    let Written {
+        id: entry_id,
+        group,
+        published,
+        is_new,
+    } = *written;
     index_title(tx, entry_id, published, keys, is_new, work)?;
     let mut matches = matching_stories(tx, entry_id, group, published, keys, work)?;
     if !is_new {
