@@ -102,7 +102,15 @@ pub struct QueryArgs {
     #[arg(long, value_parser = parse_when, value_name = "WHEN")]
     pub until: Option<When>,
 
-    /// Most entries to list.
+    /// Only the entries of this story (the id published as its item's guid).
+    #[arg(long, value_name = "ID")]
+    pub story: Option<i64>,
+
+    /// One row per story, with the feeds that carry it, instead of one per entry.
+    #[arg(long, conflicts_with = "story")]
+    pub stories: bool,
+
+    /// Most rows to list.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: u32,
 

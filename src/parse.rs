@@ -4,7 +4,9 @@
 //! leave. Around feed-rs this module rejects what is plainly not a feed (an empty body, an HTML
 //! page) with [`ParseError::NotAFeed`], resolves links to absolute URLs, turns titles into
 //! plain text and gives every entry frontpage's own key ([`crate::canon::entry_keys`]); it
-//! never uses the random id feed-rs would invent for an entry without one.
+//! never uses the random id feed-rs would invent for an entry without one. feed-rs does not
+//! read FeedBurner's `<feedburner:origLink>`, so a small quick-xml pass over the same bytes
+//! does (only in documents that declare the FeedBurner namespace).
 //!
 //! Pure: no I/O, no clock, no logging. Nothing here may panic, whatever the bytes: a document
 //! feed-rs chokes on becomes an `Err`.
@@ -14,6 +16,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use feed_rs::model::{Entry, Feed, FeedType, Link, LinkTarget};
 use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError};
+use quick_xml::NsReader;
+use quick_xml::events::Event;
+use quick_xml::name::{Namespace, ResolveResult};
 use url::Url;
 
 use crate::canon::{KeyParts, entry_keys};
@@ -60,7 +65,9 @@ impl std::fmt::Display for NotAFeedReason {
 ///
 /// `body` is the raw bytes as received; `final_url` is the URL they came from after
 /// redirects, against which relative links resolve (after any `xml:base`). Entries keep their
-/// document order and get their keys from [`entry_keys`].
+/// document order and get their keys from [`entry_keys`]. An item of a FeedBurner feed that
+/// carries `<feedburner:origLink>` gets it as its link (its `<link>` is a `feedproxy`
+/// redirect).
 pub fn parse(body: &[u8], final_url: &Url) -> Result<ParsedFeed, ParseError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -85,7 +92,105 @@ pub fn parse(body: &[u8], final_url: &Url) -> Result<ParsedFeed, ParseError> {
             message: "the feed parser crashed on this document".to_owned(),
         })?
         .map_err(convert_error)?;
-    Ok(convert_feed(feed, final_url))
+    let item_element: &[u8] = match feed.feed_type {
+        FeedType::Atom => b"entry",
+        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => b"item",
+        FeedType::JSON => b"",
+    };
+    // Matched to feed-rs's entries by position, so only used when the counts agree.
+    let orig_links = feedburner_orig_links(body, item_element)
+        .filter(|links| links.len() == feed.entries.len())
+        .unwrap_or_default();
+    Ok(convert_feed(feed, final_url, &orig_links))
+}
+
+/// FeedBurner's extension namespace, which holds `origLink`.
+const FEEDBURNER_NAMESPACE: &[u8] = b"http://rssnamespace.org/feedburner/ext/1.0";
+
+/// The `<feedburner:origLink>` of every item (`item_element`: `item` or `entry`) in document
+/// order, None for an item without one; None altogether when the document does not declare
+/// the FeedBurner namespace, is not XML, or cannot be read to its end.
+fn feedburner_orig_links(body: &[u8], item_element: &[u8]) -> Option<Vec<Option<String>>> {
+    if item_element.is_empty() || find(body, FEEDBURNER_NAMESPACE).is_none() {
+        return None;
+    }
+    let mut reader = NsReader::from_reader(body);
+    // feed-rs has already accepted the document; be as lenient about end tags here.
+    reader.config_mut().check_end_names = false;
+
+    let mut links: Vec<Option<String>> = Vec::new();
+    // Element depth, the depth of the item being read, and the origLink text being read.
+    let mut depth: usize = 0;
+    let mut item_depth: Option<usize> = None;
+    let mut orig_link: Option<String> = None;
+    loop {
+        let (namespace, event) = reader.read_resolved_event().ok()?;
+        let is_orig_link = matches!(
+            namespace,
+            ResolveResult::Bound(Namespace(uri)) if uri == FEEDBURNER_NAMESPACE
+        );
+        match event {
+            Event::Start(start) => {
+                depth += 1;
+                let name = start.local_name();
+                if item_depth.is_none() && name.as_ref() == item_element {
+                    item_depth = Some(depth);
+                    links.push(None);
+                } else if item_depth.is_some() && is_orig_link && name.as_ref() == b"origLink" {
+                    orig_link = Some(String::new());
+                }
+            }
+            Event::Empty(start)
+                if item_depth.is_none() && start.local_name().as_ref() == item_element =>
+            {
+                links.push(None);
+            }
+            Event::End(_) => {
+                if let Some(text) = orig_link.take() {
+                    let text = text.trim();
+                    if let Some(slot) = links.last_mut()
+                        && slot.is_none()
+                        && !text.is_empty()
+                    {
+                        *slot = Some(text.to_owned());
+                    }
+                }
+                if item_depth == Some(depth) {
+                    item_depth = None;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(text) => {
+                if let Some(orig_link) = orig_link.as_mut() {
+                    orig_link.push_str(&text.decode().ok()?);
+                }
+            }
+            Event::CData(text) => {
+                if let Some(orig_link) = orig_link.as_mut() {
+                    orig_link.push_str(&text.decode().ok()?);
+                }
+            }
+            Event::GeneralRef(reference) => {
+                if let Some(orig_link) = orig_link.as_mut() {
+                    let character = match reference.resolve_char_ref().ok()? {
+                        Some(character) => character,
+                        None => match &*reference {
+                            b"amp" => '&',
+                            b"lt" => '<',
+                            b"gt" => '>',
+                            b"quot" => '"',
+                            b"apos" => '\'',
+                            // an entity no URL needs: this origLink is unusable
+                            _ => return None,
+                        },
+                    };
+                    orig_link.push(character);
+                }
+            }
+            Event::Eof => return Some(links),
+            _ => {}
+        }
+    }
 }
 
 /// Whether the document starts (after an XML declaration, comments and whitespace) with an
@@ -159,8 +264,9 @@ fn one_lowercase_line(message: &str) -> String {
     }
 }
 
-/// Converts a feed-rs feed to frontpage's model.
-fn convert_feed(feed: Feed, final_url: &Url) -> ParsedFeed {
+/// Converts a feed-rs feed to frontpage's model. `orig_links` holds each entry's FeedBurner
+/// origLink, by position (empty when the feed has none).
+fn convert_feed(feed: Feed, final_url: &Url, orig_links: &[Option<String>]) -> ParsedFeed {
     // Atom and JSON Feed say when a text is plain; RSS descriptions are HTML in practice
     // whatever feed-rs labels them.
     let plain_is_text = matches!(feed.feed_type, FeedType::Atom | FeedType::JSON);
@@ -176,7 +282,17 @@ fn convert_feed(feed: Feed, final_url: &Url) -> ParsedFeed {
     let mut entries: Vec<ParsedEntry> = feed
         .entries
         .iter()
-        .map(|entry| convert_entry(entry, final_url, plain_is_text, guid_is_permalink))
+        .enumerate()
+        .map(|(index, entry)| {
+            let orig_link = orig_links.get(index).and_then(Option::as_deref);
+            convert_entry(
+                entry,
+                final_url,
+                orig_link,
+                plain_is_text,
+                guid_is_permalink,
+            )
+        })
         .collect();
     let parts: Vec<KeyParts> = entries
         .iter()
@@ -206,11 +322,13 @@ fn convert_feed(feed: Feed, final_url: &Url) -> ParsedFeed {
 
 /// Converts one entry; its key is filled in afterwards, from all entries of the document.
 ///
+/// `orig_link`: the entry's `<feedburner:origLink>`, which wins over its `<link>`.
 /// `plain_is_text`: a text/plain summary or content is escaped into HTML (Atom, JSON Feed).
 /// `guid_is_permalink`: an entry without a link uses its guid when that is an http(s) URL.
 fn convert_entry(
     entry: &Entry,
     final_url: &Url,
+    orig_link: Option<&str>,
     plain_is_text: bool,
     guid_is_permalink: bool,
 ) -> ParsedEntry {
@@ -219,10 +337,14 @@ fn convert_entry(
         .map(str::to_owned);
 
     let page_links = || entry.links.iter().filter(|link| link.target.is_none());
-    let link = page_links()
-        .filter(|link| link.rel.as_deref() == Some("alternate"))
-        .chain(page_links().filter(|link| is_alternate(link)))
-        .find_map(|link| absolute_http_url(&link.href, final_url))
+    let link = orig_link
+        .and_then(|orig_link| absolute_http_url(orig_link, final_url))
+        .or_else(|| {
+            page_links()
+                .filter(|link| link.rel.as_deref() == Some("alternate"))
+                .chain(page_links().filter(|link| is_alternate(link)))
+                .find_map(|link| absolute_http_url(&link.href, final_url))
+        })
         .or_else(|| {
             let guid = guid.as_deref().filter(|_| guid_is_permalink)?;
             Url::parse(guid)
@@ -905,6 +1027,104 @@ mod tests {
     }
 
     #[test]
+    fn feedburner_orig_link_is_the_link() {
+        let feed = parse_fixture(
+            "rss2/feedburner.xml",
+            "https://feeds.feedburner.com/ExampleEngineering",
+        );
+        assert_eq!(feed.title.as_deref(), Some("Example Engineering Blog"));
+        check(
+            &feed,
+            &[
+                Expected {
+                    title: Some("Zero-downtime schema migrations, three years in"),
+                    // the origLink, not the feedproxy redirect in <link>
+                    link: Some(
+                        "https://engineering.example.org/2026/11/24/zero-downtime-migrations/",
+                    ),
+                    published: Some("2026-11-24T09:00:00Z"),
+                },
+                Expected {
+                    title: Some("Our flaky-test quarantine, by the numbers"),
+                    // `&amp;` decoded
+                    link: Some(
+                        "https://engineering.example.org/2026/11/20/flaky-test-quarantine/?utm_source=feedburner&utm_medium=feed",
+                    ),
+                    published: Some("2026-11-20T15:30:00Z"),
+                },
+            ],
+        );
+        assert_eq!(
+            feed.entries[0].key.as_str(),
+            "g:engineering.example.org/?p=1841"
+        );
+        let canonical = feed.entries[1]
+            .link
+            .as_ref()
+            .map(crate::canon::canonical_link);
+        assert_eq!(
+            canonical.as_deref(),
+            Some("engineering.example.org/2026/11/20/flaky-test-quarantine")
+        );
+    }
+
+    /// The links of the entries of an inline document.
+    fn links_of(body: &str) -> Vec<Option<String>> {
+        parse(body.as_bytes(), &url("https://feeds.feedburner.com/x"))
+            .unwrap_or_else(|error| panic!("should parse: {error}"))
+            .entries
+            .into_iter()
+            .map(|entry| entry.link.map(String::from))
+            .collect()
+    }
+
+    #[test]
+    fn feedburner_orig_link_per_item() {
+        // any prefix bound to the namespace; an item without origLink keeps its link; an
+        // origLink that is no http(s) URL is ignored; CDATA is read
+        let body = r#"<rss version="2.0" xmlns:fb="http://rssnamespace.org/feedburner/ext/1.0" xmlns:other="urn:other"><channel><title>t</title>
+            <item><title>a</title><link>http://feedproxy.google.com/~r/x/~3/a/</link><fb:origLink> https://example.com/a </fb:origLink></item>
+            <item><title>b</title><link>https://example.com/b</link></item>
+            <item><title>c</title><link>http://feedproxy.google.com/~r/x/~3/c/</link><fb:origLink>javascript:alert(1)</fb:origLink></item>
+            <item><title>d</title><link>http://feedproxy.google.com/~r/x/~3/d/</link><other:origLink>https://example.com/wrong</other:origLink></item>
+            <item><title>e</title><link>http://feedproxy.google.com/~r/x/~3/e/</link><fb:origLink><![CDATA[https://example.com/e?x=1&y=2]]></fb:origLink></item>
+            </channel></rss>"#;
+        let some = |link: &str| Some(link.to_owned());
+        assert_eq!(
+            links_of(body),
+            [
+                some("https://example.com/a"),
+                some("https://example.com/b"),
+                some("http://feedproxy.google.com/~r/x/~3/c/"),
+                some("http://feedproxy.google.com/~r/x/~3/d/"),
+                some("https://example.com/e?x=1&y=2"),
+            ]
+        );
+
+        // FeedBurner's Atom feeds carry it per entry
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><title>t</title><id>urn:x</id><updated>2026-11-24T09:00:00Z</updated>
+            <entry><title>a</title><id>tag:example.com,2026:a</id><updated>2026-11-24T09:00:00Z</updated><link rel="alternate" href="http://feedproxy.google.com/~r/x/~3/a/"/><feedburner:origLink>https://example.com/a</feedburner:origLink></entry>
+            <entry><title>b</title><id>tag:example.com,2026:b</id><updated>2026-11-24T09:00:00Z</updated><link rel="alternate" href="https://example.com/b"/></entry>
+            </feed>"#;
+        assert_eq!(
+            links_of(atom),
+            [
+                Some("https://example.com/a".to_owned()),
+                Some("https://example.com/b".to_owned()),
+            ]
+        );
+
+        // without the namespace declared, nothing is read
+        let undeclared = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>a</title><link>https://example.com/a</link><origLink>https://example.com/wrong</origLink></item>
+            </channel></rss>"#;
+        assert_eq!(
+            links_of(undeclared),
+            [Some("https://example.com/a".to_owned())]
+        );
+    }
+
+    #[test]
     fn html_page_is_not_a_feed() {
         let result = parse(
             &fixture("broken/html-page.html"),
@@ -1033,6 +1253,7 @@ mod tests {
         let fixtures = [
             "rss2/krebs.xml",
             "rss2/no-guids.xml",
+            "rss2/feedburner.xml",
             "rss091/scripting.xml",
             "rdf/slashdot.xml",
             "atom/schneier.xml",

@@ -1,11 +1,12 @@
-//! `frontpage query`: list stored entries, filtered, as a table or JSON.
+//! `frontpage query`: list stored entries (or stories), filtered, as a table or JSON.
 
 use anyhow::bail;
 use serde::Serialize;
 
 use super::{Context, Status, open_store};
 use crate::cli::{ListFormat, QueryArgs};
-use crate::store::{EntryFilter, EntryRow};
+use crate::model::StoryId;
+use crate::store::{EntryFilter, EntryRow, StoryRow};
 
 /// One entry as `query --format json` prints it; these field names are a stable interface.
 #[derive(Debug, Serialize)]
@@ -19,7 +20,19 @@ struct EntryJson<'a> {
     first_seen: String,
 }
 
-/// Lists the stored entries that match the filters, newest first.
+/// One story as `query --stories --format json` prints it; a stable interface too.
+#[derive(Debug, Serialize)]
+struct StoryJson<'a> {
+    story: i64,
+    title: Option<&'a str>,
+    link: Option<&'a str>,
+    published: String,
+    sources: usize,
+    feeds: &'a [String],
+}
+
+/// Lists the stored entries (or, with `--stories`, stories) that match the filters, newest
+/// first.
 pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
     for name in &args.feeds {
         if !context.config.feeds.iter().any(|feed| &feed.name == name) {
@@ -30,12 +43,30 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
         }
     }
     let store = open_store(&context.config)?;
-    let rows = store.entries(&EntryFilter {
+    let story = match args.story {
+        Some(id) => match store.resolve_story(StoryId(id))? {
+            Some(story) => Some(story),
+            None => bail!("no story {id} in the database"),
+        },
+        None => None,
+    };
+    let filter = EntryFilter {
         feeds: args.feeds.clone(),
         since: args.since.map(|when| when.resolve(context.now)),
         until: args.until.map(|when| when.resolve(context.now)),
+        story,
         limit: args.limit as usize,
-    })?;
+    };
+    if args.stories {
+        let rows = store.story_rows(&filter)?;
+        let text = match args.format {
+            ListFormat::Json => stories_to_json(&rows)?,
+            ListFormat::Table => stories_to_table(&rows),
+        };
+        print!("{text}");
+        return Ok(Status::Success);
+    }
+    let rows = store.entries(&filter)?;
     let text = match args.format {
         ListFormat::Json => to_json(&rows)?,
         ListFormat::Table => to_table(&rows),
@@ -78,4 +109,40 @@ fn to_table(rows: &[EntryRow]) -> String {
         })
         .collect();
     super::feeds::render_table(&["PUBLISHED", "FEED", "TITLE", "LINK"], &table)
+}
+
+fn stories_to_json(rows: &[StoryRow]) -> anyhow::Result<String> {
+    let items: Vec<StoryJson<'_>> = rows
+        .iter()
+        .map(|row| StoryJson {
+            story: row.id.0,
+            title: row.title.as_deref(),
+            link: row.link.as_deref(),
+            published: row.published.to_rfc3339(),
+            sources: row.feeds.len(),
+            feeds: &row.feeds,
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&items)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn stories_to_table(rows: &[StoryRow]) -> String {
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.id.to_string(),
+                row.published
+                    .to_chrono()
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                row.feeds.len().to_string(),
+                row.title.clone().unwrap_or_default(),
+                row.feeds.join(", "),
+            ]
+        })
+        .collect();
+    super::feeds::render_table(&["STORY", "PUBLISHED", "SOURCES", "TITLE", "FEEDS"], &table)
 }

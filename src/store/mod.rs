@@ -148,8 +148,25 @@ pub struct EntryFilter {
     pub since: Option<Timestamp>,
     /// Only entries published before this time.
     pub until: Option<Timestamp>,
+    /// Only entries of this story (an id merged into another story finds that story).
+    pub story: Option<StoryId>,
     /// At most this many rows.
     pub limit: usize,
+}
+
+/// One story, as `query --stories` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryRow {
+    /// The story's stable id.
+    pub id: StoryId,
+    /// The title of its earliest entry.
+    pub title: Option<String>,
+    /// The link of its earliest entry.
+    pub link: Option<String>,
+    /// Its earliest publish time.
+    pub published: Timestamp,
+    /// The names of the feeds that carry it, in the order they published it.
+    pub feeds: Vec<String>,
 }
 
 /// One stored entry, as `query` lists it.
@@ -655,12 +672,17 @@ impl Store {
     /// Stored entries matching `filter`, newest first (ties: higher id first).
     pub fn entries(&self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
         let feeds_json = serde_json::to_string(&filter.feeds).unwrap_or_else(|_| "[]".into());
+        let story = match filter.story {
+            Some(story) => Some(self.resolve_story(story)?.unwrap_or(story)),
+            None => None,
+        };
         let mut select = self.conn.prepare_cached(
             "SELECT e.id, e.story_id, f.name, e.title, e.link, e.published_at, e.first_seen_at
              FROM entries e JOIN feeds f ON f.id = e.feed_id
              WHERE (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))
                AND (?2 IS NULL OR e.published_at >= ?2)
                AND (?3 IS NULL OR e.published_at < ?3)
+               AND (?5 IS NULL OR e.story_id = ?5)
              ORDER BY e.published_at DESC, e.id DESC
              LIMIT ?4",
         )?;
@@ -670,6 +692,7 @@ impl Store {
                 filter.since.map(Timestamp::unix),
                 filter.until.map(Timestamp::unix),
                 i64::try_from(filter.limit).unwrap_or(i64::MAX),
+                story.map(|story| story.0),
             ],
             |row| {
                 Ok(EntryRow {
@@ -684,6 +707,75 @@ impl Store {
             },
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The story `id` stands for now: itself, or the story it was merged into. `None` when
+    /// there is no such story.
+    pub fn resolve_story(&self, id: StoryId) -> Result<Option<StoryId>, StoreError> {
+        let mut select = self
+            .conn
+            .prepare_cached("SELECT coalesce(merged_into, id) FROM stories WHERE id = ?1")?;
+        let found = select
+            .query_row(params![id.0], |row| row.get(0))
+            .optional()?;
+        Ok(found.map(StoryId))
+    }
+
+    /// One row per story among the entries matching `filter` (its `limit` counts stories),
+    /// newest first, with the feeds that carry each.
+    pub fn story_rows(&self, filter: &EntryFilter) -> Result<Vec<StoryRow>, StoreError> {
+        let feeds_json = serde_json::to_string(&filter.feeds).unwrap_or_else(|_| "[]".into());
+        let mut select = self.conn.prepare_cached(
+            "SELECT e.story_id, min(e.published_at) AS published
+             FROM entries e JOIN feeds f ON f.id = e.feed_id
+             WHERE (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))
+             GROUP BY e.story_id
+             HAVING (?2 IS NULL OR published >= ?2) AND (?3 IS NULL OR published < ?3)
+             ORDER BY published DESC, e.story_id DESC
+             LIMIT ?4",
+        )?;
+        let heads = select
+            .query_map(
+                params![
+                    feeds_json,
+                    filter.since.map(Timestamp::unix),
+                    filter.until.map(Timestamp::unix),
+                    i64::try_from(filter.limit).unwrap_or(i64::MAX),
+                ],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut members = self.conn.prepare_cached(
+            "SELECT e.title, e.link, f.name FROM entries e JOIN feeds f ON f.id = e.feed_id
+             WHERE e.story_id = ?1 ORDER BY e.published_at, e.id",
+        )?;
+        let mut rows = Vec::with_capacity(heads.len());
+        for (story_id, published) in heads {
+            let entries = members
+                .query_map(params![story_id], |row| {
+                    Ok((
+                        row.get::<_, Option<String>>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut feeds: Vec<String> = Vec::new();
+            for (_, _, feed) in &entries {
+                if !feeds.contains(feed) {
+                    feeds.push(feed.clone());
+                }
+            }
+            let first = entries.first();
+            rows.push(StoryRow {
+                id: StoryId(story_id),
+                title: first.and_then(|(title, _, _)| title.clone()),
+                link: first.and_then(|(_, link, _)| link.clone()),
+                published: Timestamp::from_unix(published),
+                feeds,
+            });
+        }
+        Ok(rows)
     }
 
     /// The newest stories carried by the selected feeds, newest first (ties: higher id

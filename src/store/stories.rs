@@ -15,37 +15,8 @@ use std::collections::BTreeSet;
 use rusqlite::{CachedStatement, StatementStatus, Transaction, params};
 use url::Url;
 
-use shim::{self as canon, Headline, dedup};
-
-/// TEMPORARY stand-ins while canon and dedup are being extended in parallel.
-mod shim {
-    pub use crate::canon::canonical_link;
-    pub fn global_guid(_guid: &str) -> Option<String> {
-        None
-    }
-    pub fn is_homepage(_url: &url::Url) -> bool {
-        false
-    }
-    pub fn is_discussion_page(_url: &url::Url) -> bool {
-        false
-    }
-    pub struct Headline(Vec<String>);
-    impl Headline {
-        pub fn new(_title: &str) -> Headline {
-            Headline(Vec::new())
-        }
-        pub fn words(&self) -> &[String] {
-            &self.0
-        }
-    }
-    pub mod dedup {
-        pub const MIN_WORDS: usize = 5;
-        pub const MIN_SHARED: usize = 3;
-        pub fn same_event(_a: &super::Headline, _b: &super::Headline) -> bool {
-            false
-        }
-    }
-}
+use crate::canon;
+use crate::dedup::{self, Headline};
 use crate::model::ParsedEntry;
 
 /// Entries whose canonical links match join within this many seconds of each other (30 days).

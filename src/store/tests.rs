@@ -464,3 +464,73 @@ fn a_gone_feed_is_marked_until_its_url_changes() {
         .unwrap();
     assert!(!rows[0].gone);
 }
+
+/// The SQLite steps spent storing one new entry into a database that already holds `n_old`
+/// entries of another feed, published two months earlier, whose headlines share its words.
+fn steps_to_store_one_entry_beside(n_old: usize) -> u64 {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let old: Vec<ParsedEntry> = (0..n_old)
+        .map(|index| {
+            let mut old = entry(
+                &format!("old-{index}"),
+                &format!("Kaspersky warns Telegram users about phishing wave {index}"),
+                "2026-09-28T12:00:00Z",
+            );
+            old.link = Some(Url::parse(&format!("https://old.example/{index}")).unwrap());
+            old
+        })
+        .collect();
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &feed(old),
+            &Validators::default(),
+            200,
+            None,
+            now,
+            now,
+        )
+        .unwrap();
+    let url = Url::parse("https://other.example/feed.xml").unwrap();
+    let rows = fixture
+        .store
+        .sync_feeds(
+            &[
+                configured(
+                    "Example",
+                    &Url::parse("https://example.org/feed.xml").unwrap(),
+                ),
+                configured("Other", &url),
+            ],
+            now,
+        )
+        .unwrap();
+    let fresh = entry(
+        "fresh",
+        "Kaspersky warns Telegram users about new phishing wave",
+        "2026-11-28T10:00:00Z",
+    );
+    fixture
+        .store
+        .record_fetched(
+            rows[1].id,
+            &feed(vec![fresh]),
+            &Validators::default(),
+            200,
+            None,
+            now,
+            now,
+        )
+        .unwrap();
+    fixture.store.last_work().vm_steps
+}
+
+#[test]
+fn storing_an_entry_costs_the_same_whatever_the_size_of_the_database() {
+    let small = steps_to_store_one_entry_beside(10);
+    let large = steps_to_store_one_entry_beside(2000);
+    assert!(small > 0);
+    assert_eq!(small, large, "rows examined must not grow with old entries");
+}

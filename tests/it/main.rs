@@ -9,3 +9,4 @@ mod commands;
 mod end_to_end;
 mod etiquette;
 mod failures;
+mod stories;

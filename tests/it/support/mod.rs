@@ -153,3 +153,47 @@ pub fn texts_of(xml: &str, tag: &str) -> Vec<String> {
     }
     found
 }
+
+/// One `<item>` for [`rss`]; empty fields are left out.
+#[derive(Clone, Copy, Default)]
+pub struct Item<'a> {
+    pub title: &'a str,
+    pub link: &'a str,
+    pub guid: &'a str,
+    /// RFC 822.
+    pub date: &'a str,
+    pub comments: &'a str,
+    pub description: &'a str,
+}
+
+/// An RSS 2.0 document with these items.
+pub fn rss(site: &str, items: &[Item<'_>]) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>{site}</title>\
+         <link>https://{site}/</link><description>test feed</description>\n"
+    );
+    for item in items {
+        xml.push_str("<item>");
+        for (tag, value) in [
+            ("title", item.title),
+            ("link", item.link),
+            ("guid", item.guid),
+            ("pubDate", item.date),
+            ("comments", item.comments),
+            ("description", item.description),
+        ] {
+            if !value.is_empty() {
+                xml.push_str(&format!("<{tag}>{}</{tag}>", escape(value)));
+            }
+        }
+        xml.push_str("</item>\n");
+    }
+    xml.push_str("</channel></rss>\n");
+    xml
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
