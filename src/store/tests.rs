@@ -534,3 +534,278 @@ fn storing_an_entry_costs_the_same_whatever_the_size_of_the_database() {
     assert!(small > 0);
     assert_eq!(small, large, "rows examined must not grow with old entries");
 }
+
+/// One entry of a story-matching case: its feed's group, link, guid, title and date.
+#[derive(Clone, Copy)]
+struct Side {
+    group: &'static str,
+    link: &'static str,
+    guid: &'static str,
+    title: &'static str,
+    published: &'static str,
+}
+
+const A: Side = Side {
+    group: "a.example",
+    link: "",
+    guid: "",
+    title: "",
+    published: "2026-11-26T10:00:00Z",
+};
+
+/// Stores `first` in one feed, then `second` in another, and reports whether they ended up
+/// in one story.
+fn same_story(first: Side, second: Side) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
+    let now = at(NOW);
+    let url_one = Url::parse("https://one.example/feed").unwrap();
+    let url_two = Url::parse("https://two.example/feed").unwrap();
+    let rows = store
+        .sync_feeds(
+            &[
+                ConfiguredFeed {
+                    name: "One",
+                    url: &url_one,
+                    group: first.group,
+                },
+                ConfiguredFeed {
+                    name: "Two",
+                    url: &url_two,
+                    group: second.group,
+                },
+            ],
+            now,
+        )
+        .unwrap();
+    for (row, side) in rows.iter().zip([first, second]) {
+        let parsed = ParsedEntry {
+            key: EntryKey(format!("k:{}", row.name)),
+            guid: Some(side.guid.to_string()).filter(|guid| !guid.is_empty()),
+            link: Url::parse(side.link).ok(),
+            title: Some(side.title.to_string()).filter(|title| !title.is_empty()),
+            summary: None,
+            content: None,
+            author: None,
+            published: Some(at(side.published)),
+            updated: None,
+            comments: None,
+            categories: vec![],
+        };
+        store
+            .record_fetched(
+                row.id,
+                &feed(vec![parsed]),
+                &Validators::default(),
+                200,
+                None,
+                now,
+                now,
+            )
+            .unwrap();
+    }
+    let rows = store
+        .entries(&EntryFilter {
+            limit: 10,
+            ..EntryFilter::default()
+        })
+        .unwrap();
+    rows[0].story_id == rows[1].story_id
+}
+
+#[test]
+fn which_entries_are_one_story() {
+    let b = Side {
+        group: "b.example",
+        ..A
+    };
+    let article = "https://krebsonsecurity.com/2026/11/telegram-bot-tokens/";
+    let patch_a = "Microsoft fixes actively exploited Windows zero-day in November Patch Tuesday";
+    let patch_b = "November Patch Tuesday: Microsoft patches exploited Windows zero-day";
+    // (first, second, same story?, why)
+    let cases: Vec<(Side, Side, bool, &str)> = vec![
+        (
+            Side { link: article, ..A },
+            Side { link: article, ..b },
+            true,
+            "the same link",
+        ),
+        (
+            Side { link: article, ..A },
+            Side {
+                link: "http://www.krebsonsecurity.com/2026/11/telegram-bot-tokens?utm_source=rss#comments",
+                ..b
+            },
+            true,
+            "the same link once scheme, www, tracking and fragment are dropped",
+        ),
+        (
+            Side { link: article, ..A },
+            Side {
+                link: article,
+                published: "2026-10-20T10:00:00Z",
+                ..b
+            },
+            false,
+            "the same link 37 days apart",
+        ),
+        (
+            Side { link: article, ..A },
+            Side {
+                link: article,
+                published: "2026-11-01T10:00:00Z",
+                ..b
+            },
+            true,
+            "the same link 25 days apart",
+        ),
+        (
+            Side {
+                link: "https://example.org/",
+                title: "Weekly notes",
+                ..A
+            },
+            Side {
+                link: "https://example.org/",
+                title: "Changelog",
+                ..b
+            },
+            false,
+            "a homepage link is no merge key",
+        ),
+        (
+            Side {
+                link: "https://news.ycombinator.com/item?id=43000002",
+                ..A
+            },
+            Side {
+                link: "https://news.ycombinator.com/item?id=43000002",
+                ..b
+            },
+            false,
+            "a discussion page is no merge key",
+        ),
+        (
+            Side {
+                link: "https://www.reddit.com/r/netsec/comments/abc123/some_post/",
+                ..A
+            },
+            Side {
+                link: "https://www.reddit.com/r/netsec/comments/abc123/some_post/",
+                ..b
+            },
+            false,
+            "a Reddit comments page is no merge key",
+        ),
+        (
+            Side {
+                guid: "tag:blog.example.net,2026:post-42",
+                link: "https://a.example/1",
+                ..A
+            },
+            Side {
+                guid: "tag:blog.example.net,2026:post-42",
+                link: "https://b.example/2",
+                ..b
+            },
+            true,
+            "the same tag: guid",
+        ),
+        (
+            Side {
+                guid: "urn:uuid:0b4e7c9a-1d2f-4a5b-8c6d-7e8f9a0b1c2d",
+                ..A
+            },
+            Side {
+                guid: "urn:uuid:0b4e7c9a-1d2f-4a5b-8c6d-7e8f9a0b1c2d",
+                ..b
+            },
+            true,
+            "the same urn: guid",
+        ),
+        (
+            Side {
+                guid: "https://blog.example.net/posts/42",
+                ..A
+            },
+            Side {
+                guid: "http://blog.example.net/posts/42",
+                ..b
+            },
+            true,
+            "the same URL guid, http and https",
+        ),
+        (
+            Side { guid: "N/A", ..A },
+            Side { guid: "N/A", ..b },
+            false,
+            "N/A is not unique",
+        ),
+        (
+            Side { guid: "42", ..A },
+            Side { guid: "42", ..b },
+            false,
+            "a bare number is not unique",
+        ),
+        (
+            Side {
+                title: patch_a,
+                link: "https://a.example/x",
+                ..A
+            },
+            Side {
+                title: patch_b,
+                link: "https://b.example/y",
+                ..b
+            },
+            true,
+            "headlines of one event from different groups",
+        ),
+        (
+            Side {
+                title: patch_a,
+                link: "https://a.example/x",
+                ..A
+            },
+            Side {
+                title: patch_b,
+                link: "https://a.example/y",
+                ..A
+            },
+            false,
+            "headlines alone never merge within one group",
+        ),
+        (
+            Side {
+                title: patch_a,
+                link: "https://a.example/x",
+                ..A
+            },
+            Side {
+                title: patch_b,
+                link: "https://b.example/y",
+                published: "2026-11-20T09:00:00Z",
+                ..b
+            },
+            false,
+            "headlines of one event more than 5 days apart",
+        ),
+        (
+            Side {
+                title: "Rust 1.80 released with LazyCell and LazyLock",
+                link: "https://a.example/r",
+                ..A
+            },
+            Side {
+                title: "Rust 1.81 released with LazyCell and LazyLock",
+                link: "https://b.example/r",
+                ..b
+            },
+            false,
+            "headlines whose numbers differ",
+        ),
+    ];
+    for (first, second, expected, why) in cases {
+        assert_eq!(same_story(first, second), expected, "{why}");
+    }
+}

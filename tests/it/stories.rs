@@ -527,3 +527,34 @@ fn query_lists_a_storys_entries_and_one_row_per_story() {
         missing.stderr
     );
 }
+
+#[test]
+fn items_without_guids_sharing_one_link_stay_distinct_across_fetches() {
+    let server = FeedServer::start();
+    let item = |title, date| Item {
+        title,
+        link: "https://radio.example/show",
+        date,
+        ..Item::default()
+    };
+    server.route(
+        "/feed.xml",
+        Reply::ok(rss(
+            "radio.example",
+            &[
+                item("Episode notes: the Kaspersky interview", DAY2),
+                item("Episode notes: Telegram and privacy", DAY1),
+                item(
+                    "Episode notes: listener questions",
+                    "Wed, 25 Nov 2026 09:00:00 GMT",
+                ),
+            ],
+        )),
+    );
+    let project = project(&server, &[("Radio", "radio", "/feed.xml")]);
+    assert_eq!(project.run(&["fetch"]).code, 0);
+    let first = project.entries();
+    assert_eq!(first.len(), 3, "a shared link is no identity");
+    assert_eq!(project.run(&["fetch", "--force"]).code, 0);
+    assert_eq!(project.entries(), first, "no duplicates, nothing lost");
+}
