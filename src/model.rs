@@ -166,6 +166,46 @@ pub struct ParsedEntry {
     pub comments: Option<Url>,
     /// Categories or tags the feed gives the entry.
     pub categories: Vec<String>,
+    /// Popularity counts the feed gives for the entry.
+    pub engagement: Engagement,
+}
+
+/// Popularity counts a feed gives for one item (SPEC §6): `slash:comments`, `thr:total`,
+/// Media RSS `media:statistics views`, or points and comments written into a Hacker
+/// News-style description.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Engagement {
+    /// Points or votes.
+    pub points: Option<u64>,
+    /// Comments.
+    pub comments: Option<u64>,
+    /// Views.
+    pub views: Option<u64>,
+}
+
+impl Engagement {
+    /// Whether the feed gave any count at all.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_none() && self.comments.is_none() && self.views.is_none()
+    }
+}
+
+/// One entry of a story as ranking sees it: where it came from and what it says about
+/// popularity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// The feed's configured name.
+    pub feed_name: String,
+    /// The feed's group: feeds of one group count as one source.
+    pub group: String,
+    /// The entry's popularity counts.
+    pub engagement: Engagement,
+    /// The discussion page (RSS `<comments>`): identifies the original item, so the same
+    /// Hacker News item seen in two feeds counts once.
+    pub discussion: Option<Url>,
+    /// The entry's place in its feed's latest fetch (1 = top) and how many entries that fetch
+    /// had, when the feed is `ranked`.
+    pub position: Option<(u32, u32)>,
 }
 
 /// A story ready to publish: one item of the merged feed.
@@ -191,6 +231,8 @@ pub struct Story {
     pub categories: Vec<String>,
     /// The feeds that carry the story, the first one being where its main entry came from.
     pub sources: Vec<Source>,
+    /// Every entry of the story, earliest first, as ranking needs them.
+    pub members: Vec<Member>,
 }
 
 /// A feed that carries a story.

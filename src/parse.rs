@@ -22,7 +22,7 @@ use quick_xml::name::{Namespace, ResolveResult};
 use url::Url;
 
 use crate::canon::{KeyParts, entry_keys};
-use crate::model::{EntryKey, ParsedEntry, ParsedFeed, Timestamp};
+use crate::model::{Engagement, EntryKey, ParsedEntry, ParsedFeed, Timestamp};
 
 /// Why a document could not be parsed into a feed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -414,6 +414,7 @@ fn convert_entry(
         updated: updated.map(|time| Timestamp::from_unix(time.timestamp())),
         comments,
         categories,
+        engagement: Engagement::default(),
     }
 }
 

@@ -65,6 +65,7 @@ pub(super) fn sample_stories() -> Vec<Story> {
                 krebs(Some("https://news.example.com/2026/big-breach")),
                 bleeping(Some("https://www.bleepingcomputer.com/news/big-breach")),
             ],
+            members: Vec::new(),
         },
         Story {
             id: StoryId(102),
@@ -79,6 +80,7 @@ pub(super) fn sample_stories() -> Vec<Story> {
             sources: vec![bleeping(Some(
                 "https://www.bleepingcomputer.com/news/patch-tuesday",
             ))],
+            members: Vec::new(),
         },
         Story {
             id: StoryId(103),
@@ -96,6 +98,7 @@ pub(super) fn sample_stories() -> Vec<Story> {
                 site_link: None,
                 entry_link: None,
             }],
+            members: Vec::new(),
         },
     ]
 }
@@ -135,6 +138,7 @@ pub(super) fn hostile_story() -> Story {
             site_link: None,
             entry_link: None,
         }],
+        members: Vec::new(),
     }
 }
 

@@ -945,6 +945,7 @@ fn assemble_story(
         comments,
         categories,
         sources,
+        members: Vec::new(),
     })
 }
 

@@ -1,7 +1,7 @@
 //! Tests of the store against real SQLite files in temporary folders.
 
 use super::*;
-use crate::model::{EntryKey, ParsedEntry};
+use crate::model::{Engagement, EntryKey, ParsedEntry};
 
 fn at(text: &str) -> Timestamp {
     Timestamp::parse_rfc3339(text).unwrap()
@@ -20,6 +20,7 @@ fn entry(key: &str, title: &str, published: &str) -> ParsedEntry {
         updated: None,
         comments: None,
         categories: vec![],
+        engagement: Engagement::default(),
     }
 }
 
@@ -591,6 +592,7 @@ fn same_story(first: Side, second: Side) -> bool {
             updated: None,
             comments: None,
             categories: vec![],
+            engagement: Engagement::default(),
         };
         store
             .record_fetched(
