@@ -16,6 +16,7 @@ pub mod dedup;
 pub mod schedule;
 pub mod store;
 pub mod pipeline;
+pub mod rank;
 pub mod publish;
 
 pub mod cli;

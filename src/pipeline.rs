@@ -227,6 +227,20 @@ fn plan_jobs(members: Vec<Member>) -> Vec<Job> {
     jobs
 }
 
+/// The configured feeds as the store records them.
+pub fn configured_feeds(config: &Config) -> Vec<ConfiguredFeed<'_>> {
+    config
+        .feeds
+        .iter()
+        .map(|feed| ConfiguredFeed {
+            name: &feed.name,
+            url: &feed.url,
+            group: &feed.group,
+            ranked: feed.ranked,
+        })
+        .collect()
+}
+
 /// Fetches the due feeds of `config` (all selected feeds with `force`), stores what they
 /// return and reports one outcome per fetched feed.
 pub fn fetch_feeds(
@@ -236,15 +250,7 @@ pub fn fetch_feeds(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<RunReport, PipelineError> {
-    let configured: Vec<ConfiguredFeed<'_>> = config
-        .feeds
-        .iter()
-        .map(|feed| ConfiguredFeed {
-            name: &feed.name,
-            url: &feed.url,
-            group: &feed.group,
-        })
-        .collect();
+    let configured = configured_feeds(config);
     let rows = store.sync_feeds(&configured, now)?;
     let due: Vec<Member> = rows
         .into_iter()

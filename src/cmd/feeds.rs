@@ -7,7 +7,8 @@ use super::{Context, Status, open_store};
 use crate::cli::{FeedsArgs, ListFormat};
 use crate::config::{self, Config};
 use crate::model::Timestamp;
-use crate::store::{ConfiguredFeed, FeedStatus, Store};
+use crate::pipeline;
+use crate::store::{FeedStatus, Store};
 
 /// One feed as `feeds --format json` prints it; these field names are a stable interface.
 #[derive(Debug, Serialize)]
@@ -83,16 +84,7 @@ fn apply_redirects(context: &Context, store: &mut Store) -> anyhow::Result<Confi
         );
     }
     let config = config::load(path)?;
-    let feeds: Vec<ConfiguredFeed<'_>> = config
-        .feeds
-        .iter()
-        .map(|feed| ConfiguredFeed {
-            name: &feed.name,
-            url: &feed.url,
-            group: &feed.group,
-        })
-        .collect();
-    store.sync_feeds(&feeds, context.now)?;
+    store.sync_feeds(&pipeline::configured_feeds(&config), context.now)?;
     Ok(config)
 }
 

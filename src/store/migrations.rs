@@ -79,6 +79,15 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (word, published_at, entry_id)
      ) WITHOUT ROWID;
      CREATE INDEX title_words_by_entry ON title_words (entry_id);",
+    // 4: popularity signals: engagement counts per entry, and for feeds whose own order is a
+    // signal (`ranked`), each entry's place in the latest fetch.
+    "ALTER TABLE feeds ADD COLUMN ranked INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE fetch_state ADD COLUMN last_count INTEGER;
+     ALTER TABLE entries ADD COLUMN points INTEGER;
+     ALTER TABLE entries ADD COLUMN comments_count INTEGER;
+     ALTER TABLE entries ADD COLUMN views INTEGER;
+     ALTER TABLE entries ADD COLUMN position INTEGER;
+     CREATE INDEX entries_with_position ON entries (feed_id) WHERE position IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::model::{
-    EntryId, FeedId, ParsedEntry, ParsedFeed, Source, Story, StoryId, Timestamp, Validators,
+    Engagement, EntryId, FeedId, Member, ParsedEntry, ParsedFeed, Source, Story, StoryId,
+    Timestamp, Validators,
 };
 
 pub use lock::{LockError, RunLock};
@@ -76,6 +77,8 @@ pub struct ConfiguredFeed<'a> {
     pub url: &'a Url,
     /// Feeds of one group count as one source; title matches only join different groups.
     pub group: &'a str,
+    /// Whether the feed's own order is a popularity signal: entries' positions are kept.
+    pub ranked: bool,
 }
 
 /// A feed as the store knows it, with the state the fetcher needs.
@@ -298,12 +301,14 @@ impl Store {
                  SELECT id FROM feeds WHERE name = ?1 ON CONFLICT (feed_id) DO NOTHING",
             )?;
             let mut group = tx.prepare_cached(
-                "UPDATE feeds SET group_name = ?2 WHERE name = ?1 AND group_name IS NOT ?2",
+                "UPDATE feeds SET group_name = ?2, ranked = ?3
+                 WHERE name = ?1 AND (group_name IS NOT ?2 OR ranked <> ?3)",
             )?;
             for ConfiguredFeed {
                 name,
                 url,
                 group: group_name,
+                ranked,
             } in feeds
             {
                 insert.execute(params![name, url.as_str(), now.unix()])?;
@@ -315,7 +320,7 @@ impl Store {
                     reset.execute(params![feed_id])?;
                 }
                 state.execute(params![name])?;
-                group.execute(params![name, group_name])?;
+                group.execute(params![name, group_name, ranked])?;
             }
         }
         tx.commit()?;
@@ -390,52 +395,63 @@ impl Store {
         let mut counts = EntryCounts::default();
         let mut work = Work::default();
         {
-            let group: String = tx
+            let (group, ranked, first_fetch): (String, bool, bool) = tx
                 .query_row(
-                    "SELECT coalesce(group_name, '') FROM feeds WHERE id = ?1",
+                    "SELECT coalesce(f.group_name, ''), f.ranked, s.last_success_at IS NULL
+                     FROM feeds f JOIN fetch_state s ON s.feed_id = f.id WHERE f.id = ?1",
                     params![feed_id.0],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?
                 .unwrap_or_default();
             let mut existing = tx.prepare_cached(
-                "SELECT id, content_hash, first_seen_at FROM entries
+                "SELECT id, content_hash, first_seen_at, published_at FROM entries
                  WHERE feed_id = ?1 AND key = ?2",
             )?;
+            let mut document_order: Vec<i64> = Vec::with_capacity(feed.entries.len());
             let mut insert = tx.prepare_cached(
                 "INSERT INTO entries (feed_id, key, story_id, guid, link, canonical_link, title,
                      summary, content, author, comments, categories, feed_published_at,
                      feed_updated_at, published_at, updated_at, first_seen_at, content_hash,
-                     global_guid)
+                     global_guid, points, comments_count, views)
                  VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                     ?16, ?17, ?18)",
+                     ?16, ?17, ?18, ?19, ?20, ?21)",
             )?;
             let mut update = tx.prepare_cached(
                 "UPDATE entries SET guid = ?2, link = ?3, canonical_link = ?4, title = ?5,
                      summary = ?6, content = ?7, author = ?8, comments = ?9, categories = ?10,
                      feed_published_at = ?11, feed_updated_at = ?12, published_at = ?13,
-                     updated_at = ?14, content_hash = ?15, global_guid = ?16
+                     updated_at = ?14, content_hash = ?15, global_guid = ?16, points = ?17,
+                     comments_count = ?18, views = ?19
                  WHERE id = ?1",
             )?;
             for entry in &feed.entries {
                 let hash = content_hash(entry);
-                let found: Option<(i64, String, i64)> = existing
+                let found: Option<(i64, String, i64, i64)> = existing
                     .query_row(params![feed_id.0, entry.key.as_str()], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                     })
                     .optional()?;
                 work.count(&existing);
-                if matches!(&found, Some((_, stored_hash, _)) if *stored_hash == hash) {
+                if let Some((entry_id, stored_hash, _, _)) = &found
+                    && *stored_hash == hash
+                {
                     counts.unchanged += 1;
+                    document_order.push(*entry_id);
                     continue;
                 }
                 let keys = stories::StoryKeys::of(entry);
-                let first_seen = found
-                    .as_ref()
-                    .map_or(now, |(_, _, first_seen)| Timestamp::from_unix(*first_seen));
-                let dates = EntryDates::new(entry, first_seen);
+                let dates = match &found {
+                    Some((_, _, first_seen, published)) => EntryDates::edited(
+                        entry,
+                        Timestamp::from_unix(*first_seen),
+                        Timestamp::from_unix(*published),
+                    ),
+                    None => EntryDates::new(entry, now, first_fetch),
+                };
+                let engagement = entry.engagement;
                 let entry_id = match found {
-                    Some((entry_id, _, _)) => {
+                    Some((entry_id, _, _, _)) => {
                         update.execute(params![
                             entry_id,
                             entry.guid,
@@ -453,6 +469,9 @@ impl Store {
                             dates.updated.unix(),
                             hash,
                             keys.global_guid,
+                            engagement.points.map(saturating_i64),
+                            engagement.comments.map(saturating_i64),
+                            engagement.views.map(saturating_i64),
                         ])?;
                         work.count(&update);
                         counts.changed += 1;
@@ -478,6 +497,9 @@ impl Store {
                             now.unix(),
                             hash,
                             keys.global_guid,
+                            engagement.points.map(saturating_i64),
+                            engagement.comments.map(saturating_i64),
+                            engagement.views.map(saturating_i64),
                         ])?;
                         work.count(&insert);
                         counts.new += 1;
@@ -491,6 +513,10 @@ impl Store {
                     is_new: found.is_none(),
                 };
                 stories::attach(&tx, &written, &keys, now.unix(), &mut work)?;
+                document_order.push(entry_id);
+            }
+            if ranked {
+                record_positions(&tx, feed_id, &document_order, &mut work)?;
             }
         }
         tx.execute(
@@ -802,41 +828,100 @@ impl Store {
             )?
             .collect::<Result<Vec<(i64, i64, i64)>, _>>()?;
 
-        let mut members = self.conn.prepare_cached(
-            "SELECT e.title, e.link, e.summary, e.content, e.author, e.comments, e.categories,
-                 f.name, f.url, f.site_link
-             FROM entries e JOIN feeds f ON f.id = e.feed_id
-             WHERE e.story_id = ?1 AND f.name IN (SELECT value FROM json_each(?2))
-             ORDER BY e.published_at, e.id",
-        )?;
         let mut stories = Vec::with_capacity(heads.len());
         for (story_id, published, updated) in heads {
-            let rows = members
-                .query_map(params![story_id, feeds_json], |row| {
-                    Ok(MemberRow {
-                        title: row.get(0)?,
-                        link: row.get(1)?,
-                        summary: row.get(2)?,
-                        content: row.get(3)?,
-                        author: row.get(4)?,
-                        comments: row.get(5)?,
-                        categories: row.get(6)?,
-                        feed_name: row.get(7)?,
-                        feed_url: row.get(8)?,
-                        site_link: row.get(9)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            if let Some(story) = assemble_story(
+            let story = self.load_story(
                 StoryId(story_id),
                 Timestamp::from_unix(published),
                 Timestamp::from_unix(updated),
-                rows,
-            ) {
-                stories.push(story);
-            }
+                &feeds_json,
+            )?;
+            stories.extend(story);
         }
         Ok(stories)
+    }
+
+    /// One story by id (an id merged into another story finds that story), as carried by the
+    /// given feeds, whatever its age. `None` when there is no such story or none of its
+    /// entries is in those feeds.
+    pub fn story(&self, id: StoryId, feeds: &[String]) -> Result<Option<Story>, StoreError> {
+        let Some(id) = self.resolve_story(id)? else {
+            return Ok(None);
+        };
+        let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
+        let mut dates = self.conn.prepare_cached(
+            "SELECT min(e.published_at), max(e.updated_at)
+             FROM entries e JOIN feeds f ON f.id = e.feed_id
+             WHERE e.story_id = ?1 AND f.name IN (SELECT value FROM json_each(?2))",
+        )?;
+        let (published, updated): (Option<i64>, Option<i64>) = dates
+            .query_row(params![id.0, feeds_json], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
+        let (Some(published), Some(updated)) = (published, updated) else {
+            return Ok(None);
+        };
+        self.load_story(
+            id,
+            Timestamp::from_unix(published),
+            Timestamp::from_unix(updated),
+            &feeds_json,
+        )
+    }
+
+    fn load_story(
+        &self,
+        id: StoryId,
+        published: Timestamp,
+        updated: Timestamp,
+        feeds_json: &str,
+    ) -> Result<Option<Story>, StoreError> {
+        let mut members = self.conn.prepare_cached(
+            "SELECT e.title, e.link, e.summary, e.content, e.author, e.comments, e.categories,
+                 f.name, f.url, f.site_link, coalesce(f.group_name, ''), e.points,
+                 e.comments_count, e.views, CASE WHEN f.ranked THEN e.position END,
+                 s.last_count
+             FROM entries e JOIN feeds f ON f.id = e.feed_id
+                 JOIN fetch_state s ON s.feed_id = f.id
+             WHERE e.story_id = ?1 AND f.name IN (SELECT value FROM json_each(?2))
+             ORDER BY e.published_at, e.id",
+        )?;
+        let rows = members
+            .query_map(params![id.0, feeds_json], |row| {
+                let count = |index: usize| -> rusqlite::Result<Option<u64>> {
+                    Ok(row
+                        .get::<_, Option<i64>>(index)?
+                        .and_then(|count| u64::try_from(count).ok()))
+                };
+                let position = match (count(14)?, count(15)?) {
+                    (Some(place), Some(total)) => Some((
+                        u32::try_from(place).unwrap_or(u32::MAX),
+                        u32::try_from(total).unwrap_or(u32::MAX),
+                    )),
+                    _ => None,
+                };
+                Ok(MemberRow {
+                    title: row.get(0)?,
+                    link: row.get(1)?,
+                    summary: row.get(2)?,
+                    content: row.get(3)?,
+                    author: row.get(4)?,
+                    comments: row.get(5)?,
+                    categories: row.get(6)?,
+                    feed_name: row.get(7)?,
+                    feed_url: row.get(8)?,
+                    site_link: row.get(9)?,
+                    group: row.get(10)?,
+                    engagement: Engagement {
+                        points: count(11)?,
+                        comments: count(12)?,
+                        views: count(13)?,
+                    },
+                    position,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(assemble_story(id, published, updated, rows))
     }
 
     /// The number of stored entries (all feeds).
@@ -878,6 +963,9 @@ struct MemberRow {
     feed_name: String,
     feed_url: String,
     site_link: Option<String>,
+    group: String,
+    engagement: Engagement,
+    position: Option<(u32, u32)>,
 }
 
 /// Builds a story from its entries, the earliest first; `None` when it has none.
@@ -913,6 +1001,19 @@ fn assemble_story(
         .collect();
     categories.sort();
     categories.dedup();
+    let members: Vec<Member> = rows
+        .iter()
+        .map(|row| Member {
+            feed_name: row.feed_name.clone(),
+            group: row.group.clone(),
+            engagement: row.engagement,
+            discussion: row
+                .comments
+                .as_deref()
+                .and_then(|link| Url::parse(link).ok()),
+            position: row.position,
+        })
+        .collect();
     let mut sources: Vec<Source> = Vec::with_capacity(rows.len());
     for row in &rows {
         if sources
@@ -945,24 +1046,80 @@ fn assemble_story(
         comments,
         categories,
         sources,
-        members: Vec::new(),
+        members,
     })
 }
 
 /// The dates stored for an entry (SPEC §4): a missing date is the first-seen time, and a date
-/// in the future is clamped to it.
+/// in the future is clamped to it. Undated entries of a feed's first fetch are its backlog:
+/// they are dated [`UNDATED_BACKLOG_AGE`] before they were first seen, so a new feed's
+/// undated archive counts as old and never floods the front page.
 struct EntryDates {
     published: Timestamp,
     updated: Timestamp,
 }
 
+/// How old an undated entry of a feed's first fetch is taken to be.
+pub const UNDATED_BACKLOG_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+
 impl EntryDates {
-    fn new(entry: &ParsedEntry, first_seen: Timestamp) -> EntryDates {
-        let clamp = |date: Option<Timestamp>| date.map_or(first_seen, |date| date.min(first_seen));
-        let published = clamp(entry.published);
-        let updated = clamp(entry.updated).max(published);
+    fn new(entry: &ParsedEntry, first_seen: Timestamp, first_fetch: bool) -> EntryDates {
+        let undated = if first_fetch {
+            first_seen.minus(UNDATED_BACKLOG_AGE)
+        } else {
+            first_seen
+        };
+        Self::with_default(entry, first_seen, undated)
+    }
+
+    /// An entry edited in place: an undated one keeps the publish time it was stored with.
+    fn edited(entry: &ParsedEntry, first_seen: Timestamp, stored: Timestamp) -> EntryDates {
+        Self::with_default(entry, first_seen, stored)
+    }
+
+    fn with_default(entry: &ParsedEntry, first_seen: Timestamp, undated: Timestamp) -> EntryDates {
+        let published = entry.published.map_or(undated, |date| date.min(first_seen));
+        let updated = entry
+            .updated
+            .map_or(published, |date| date.min(first_seen))
+            .max(published);
         EntryDates { published, updated }
     }
+}
+
+/// A count as SQLite stores it.
+fn saturating_i64(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+/// Keeps a ranked feed's order from its latest fetch: entry `document_order[i]` is at place
+/// `i + 1`; entries no longer in the feed lose their place. Only changed rows are written.
+fn record_positions(
+    tx: &rusqlite::Transaction<'_>,
+    feed_id: FeedId,
+    document_order: &[i64],
+    work: &mut Work,
+) -> rusqlite::Result<()> {
+    let ids = serde_json::to_string(document_order).unwrap_or_else(|_| "[]".into());
+    let mut clear = tx.prepare_cached(
+        "UPDATE entries SET position = NULL
+         WHERE feed_id = ?1 AND position IS NOT NULL
+             AND id NOT IN (SELECT value FROM json_each(?2))",
+    )?;
+    clear.execute(params![feed_id.0, ids])?;
+    work.count(&clear);
+    let mut place =
+        tx.prepare_cached("UPDATE entries SET position = ?2 WHERE id = ?1 AND position IS NOT ?2")?;
+    for (index, entry_id) in document_order.iter().enumerate() {
+        place.execute(params![entry_id, index as i64 + 1])?;
+    }
+    work.count(&place);
+    let mut count = tx.prepare_cached(
+        "UPDATE fetch_state SET last_count = ?2 WHERE feed_id = ?1 AND last_count IS NOT ?2",
+    )?;
+    count.execute(params![feed_id.0, document_order.len() as i64])?;
+    work.count(&count);
+    Ok(())
 }
 
 /// A digest of everything stored about an entry, to tell an edited entry from an unchanged
@@ -994,6 +1151,13 @@ fn content_hash(entry: &ParsedEntry) -> String {
             .as_deref(),
     );
     field(entry.updated.map(|date| date.unix().to_string()).as_deref());
+    for count in [
+        entry.engagement.points,
+        entry.engagement.comments,
+        entry.engagement.views,
+    ] {
+        field(count.map(|count| count.to_string()).as_deref());
+    }
     let digest = hasher.finalize();
     digest[..16]
         .iter()

@@ -38,6 +38,7 @@ fn configured<'a>(name: &'a str, url: &'a Url) -> ConfiguredFeed<'a> {
         name,
         url,
         group: url.host_str().unwrap(),
+        ranked: false,
     }
 }
 
@@ -309,22 +310,39 @@ fn not_modified_keeps_validators_it_does_not_carry() {
 fn future_and_missing_dates_become_the_first_seen_time() {
     let mut fixture = fixture();
     let now = at(NOW);
-    let mut undated = entry("undated", "Undated", NOW);
-    undated.published = None;
-    let parsed = feed(vec![
+    let undated = |key: &str| {
+        let mut undated = entry(key, key, NOW);
+        undated.published = None;
+        undated
+    };
+    let first = feed(vec![
         entry("future", "Future", "2030-01-01T00:00:00Z"),
-        undated,
+        undated("backlog"),
     ]);
     fixture
         .store
         .record_fetched(
             fixture.feed_id,
-            &parsed,
+            &first,
             &Validators::default(),
             200,
             None,
             now,
             now,
+        )
+        .unwrap();
+    let later = at("2026-11-28T14:00:00Z");
+    let second = feed(vec![undated("fresh")]);
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &second,
+            &Validators::default(),
+            200,
+            None,
+            later,
+            later,
         )
         .unwrap();
     let rows = fixture
@@ -334,7 +352,27 @@ fn future_and_missing_dates_become_the_first_seen_time() {
             ..EntryFilter::default()
         })
         .unwrap();
-    assert!(rows.iter().all(|row| row.published == now), "{rows:?}");
+    let published = |title: &str| {
+        rows.iter()
+            .find(|row| row.title.as_deref() == Some(title))
+            .unwrap()
+            .published
+    };
+    assert_eq!(
+        published("Future"),
+        now,
+        "a future date is clamped to first seen"
+    );
+    assert_eq!(
+        published("backlog"),
+        now.minus(UNDATED_BACKLOG_AGE),
+        "an undated entry of the first fetch counts as old"
+    );
+    assert_eq!(
+        published("fresh"),
+        later,
+        "an undated new entry is dated when first seen"
+    );
 }
 
 #[test]
@@ -569,11 +607,13 @@ fn same_story(first: Side, second: Side) -> bool {
                     name: "One",
                     url: &url_one,
                     group: first.group,
+                    ranked: false,
                 },
                 ConfiguredFeed {
                     name: "Two",
                     url: &url_two,
                     group: second.group,
+                    ranked: false,
                 },
             ],
             now,

@@ -1,0 +1,1 @@
+//! Popularity scores (being written).
