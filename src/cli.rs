@@ -56,6 +56,8 @@ pub enum Command {
     Query(QueryArgs),
     /// Show the health of every feed.
     Feeds(FeedsArgs),
+    /// Show why a story ranks where it does: one line per term of its score.
+    Explain(ExplainArgs),
 }
 
 /// `frontpage fetch`.
@@ -84,6 +86,40 @@ pub struct PublishArgs {
     /// Most stories to publish (default: the configured limit).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: Option<u32>,
+
+    /// Story order.
+    #[arg(long, value_enum, default_value_t = Order::Popular)]
+    pub order: Order,
+}
+
+/// `frontpage explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The story's id (the number at the end of its published guid).
+    #[arg(value_name = "STORY")]
+    pub story: i64,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// How stories are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// By popularity score (ties: newer first).
+    Popular,
+    /// Newest first.
+    Recent,
+}
+
+/// How a single report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object for scripts.
+    Json,
 }
 
 /// `frontpage query`.
@@ -113,6 +149,10 @@ pub struct QueryArgs {
     /// Most rows to list.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: u32,
+
+    /// Row order: newest first, or by the story's popularity score.
+    #[arg(long, value_enum, default_value_t = Order::Recent)]
+    pub order: Order,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]

@@ -4,9 +4,15 @@
 //! leave. Around feed-rs this module rejects what is plainly not a feed (an empty body, an HTML
 //! page) with [`ParseError::NotAFeed`], resolves links to absolute URLs, turns titles into
 //! plain text and gives every entry frontpage's own key ([`crate::canon::entry_keys`]); it
-//! never uses the random id feed-rs would invent for an entry without one. feed-rs does not
-//! read FeedBurner's `<feedburner:origLink>`, so a small quick-xml pass over the same bytes
-//! does (only in documents that declare the FeedBurner namespace).
+//! never uses the random id feed-rs would invent for an entry without one.
+//!
+//! Popularity counts (SPEC §6) come from `slash:comments`, the Atom threading extension
+//! (`thr:total`, `thr:count`), Media RSS `media:statistics` and Hacker News-style
+//! descriptions (`Points: 123`). feed-rs does not expose FeedBurner's `<feedburner:origLink>`,
+//! the Slash and threading elements, nor every `media:statistics`, so one small quick-xml pass
+//! over the same bytes reads them per item, in document order; it runs only for documents that
+//! name one of those namespaces, and its items are matched to feed-rs's entries by position
+//! only when the two counts agree.
 //!
 //! Pure: no I/O, no clock, no logging. Nothing here may panic, whatever the bytes: a document
 //! feed-rs chokes on becomes an `Err`.
@@ -17,7 +23,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use feed_rs::model::{Entry, Feed, FeedType, Link, LinkTarget};
 use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError};
 use quick_xml::NsReader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 use url::Url;
 
@@ -67,7 +73,7 @@ impl std::fmt::Display for NotAFeedReason {
 /// redirects, against which relative links resolve (after any `xml:base`). Entries keep their
 /// document order and get their keys from [`entry_keys`]. An item of a FeedBurner feed that
 /// carries `<feedburner:origLink>` gets it as its link (its `<link>` is a `feedproxy`
-/// redirect).
+/// redirect). Each entry's [`Engagement`] holds the counts the feed gives for it.
 pub fn parse(body: &[u8], final_url: &Url) -> Result<ParsedFeed, ParseError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -97,63 +103,216 @@ pub fn parse(body: &[u8], final_url: &Url) -> Result<ParsedFeed, ParseError> {
         FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => b"item",
         FeedType::JSON => b"",
     };
+    // feed-rs drops an RSS `<comments>` that equals the item's link (an Ask HN item, whose
+    // link is its discussion page): read it back when some entry has none.
+    let lacks_comment_page = |entry: &Entry| {
+        !entry
+            .links
+            .iter()
+            .any(|link| link.target == Some(LinkTarget::Comments))
+    };
+    let read_comment_pages = item_element == b"item"
+        && feed.entries.iter().any(lacks_comment_page)
+        && find(body, b"<comments").is_some();
     // Matched to feed-rs's entries by position, so only used when the counts agree.
-    let orig_links = feedburner_orig_links(body, item_element)
-        .filter(|links| links.len() == feed.entries.len())
+    let raw_items = raw_items(body, item_element, read_comment_pages)
+        .filter(|items| items.len() == feed.entries.len())
         .unwrap_or_default();
-    Ok(convert_feed(feed, final_url, &orig_links))
+    Ok(convert_feed(feed, final_url, &raw_items))
 }
 
 /// FeedBurner's extension namespace, which holds `origLink`.
 const FEEDBURNER_NAMESPACE: &[u8] = b"http://rssnamespace.org/feedburner/ext/1.0";
+/// The RSS Slash module's namespace, which holds `slash:comments`.
+const SLASH_NAMESPACE: &[u8] = b"http://purl.org/rss/1.0/modules/slash/";
+/// The Atom threading extension's namespace (RFC 4685): `thr:total` and `thr:count`.
+const THREAD_NAMESPACE: &[u8] = b"http://purl.org/syndication/thread/1.0";
+/// Media RSS's namespace, which holds `media:statistics` (some feeds drop the final slash).
+const MEDIA_NAMESPACE: &[u8] = b"http://search.yahoo.com/mrss/";
 
-/// The `<feedburner:origLink>` of every item (`item_element`: `item` or `entry`) in document
-/// order, None for an item without one; None altogether when the document does not declare
-/// the FeedBurner namespace, is not XML, or cannot be read to its end.
-fn feedburner_orig_links(body: &[u8], item_element: &[u8]) -> Option<Vec<Option<String>>> {
-    if item_element.is_empty() || find(body, FEEDBURNER_NAMESPACE).is_none() {
+/// The namespaces the raw pass reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extension {
+    /// No namespace at all: RSS 0.9x/2.0's own elements.
+    Unqualified,
+    FeedBurner,
+    Slash,
+    Thread,
+    Media,
+}
+
+impl Extension {
+    /// The extension an element or attribute name is bound to, if it is one of these.
+    fn of(namespace: &ResolveResult) -> Option<Extension> {
+        let uri: &[u8] = match namespace {
+            ResolveResult::Unbound => return Some(Extension::Unqualified),
+            ResolveResult::Bound(Namespace(uri)) => uri,
+            ResolveResult::Unknown(_) => return None,
+        };
+        if uri == FEEDBURNER_NAMESPACE {
+            Some(Extension::FeedBurner)
+        } else if uri == SLASH_NAMESPACE {
+            Some(Extension::Slash)
+        } else if uri == THREAD_NAMESPACE {
+            Some(Extension::Thread)
+        } else if uri == MEDIA_NAMESPACE || Some(uri) == MEDIA_NAMESPACE.strip_suffix(b"/") {
+            Some(Extension::Media)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether the document may hold anything the raw pass reads: it names one of the extension
+/// namespaces (Media RSS only together with the word `statistics`, since many feeds use Media
+/// RSS for thumbnails alone). A byte search, so most documents skip the pass.
+fn may_carry_raw_signals(body: &[u8]) -> bool {
+    let media_without_slash = MEDIA_NAMESPACE
+        .strip_suffix(b"/")
+        .unwrap_or(MEDIA_NAMESPACE);
+    find(body, FEEDBURNER_NAMESPACE).is_some()
+        || find(body, SLASH_NAMESPACE).is_some()
+        || find(body, THREAD_NAMESPACE).is_some()
+        || (find(body, media_without_slash).is_some() && find(body, b"statistics").is_some())
+}
+
+/// What one item carries that feed-rs does not expose, read from the XML itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RawItem {
+    /// `<feedburner:origLink>`: the article behind a `feedproxy` redirect.
+    orig_link: Option<String>,
+    /// RSS `<comments>`, the discussion page (read only when asked for).
+    comment_page: Option<String>,
+    /// The largest of `<slash:comments>`, `<thr:total>` and the `thr:count` of a
+    /// `rel="replies"` link.
+    comments: Option<u64>,
+    /// The largest `views` of a `<media:statistics>` anywhere in the item (feed-rs reads it
+    /// only inside a `media:community` whose scope also has a `media:content`).
+    views: Option<u64>,
+}
+
+/// An item's text element whose content the raw pass reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextField {
+    /// `feedburner:origLink`.
+    OrigLink,
+    /// `slash:comments` or `thr:total`.
+    Comments,
+    /// RSS `<comments>`.
+    CommentPage,
+}
+
+impl TextField {
+    /// The field an element holds, by its namespace and local name; RSS `<comments>` only
+    /// with `read_comment_pages`.
+    fn of(
+        extension: Option<Extension>,
+        local_name: &[u8],
+        read_comment_pages: bool,
+    ) -> Option<TextField> {
+        match (extension?, local_name) {
+            (Extension::FeedBurner, b"origLink") => Some(TextField::OrigLink),
+            (Extension::Unqualified, b"comments") if read_comment_pages => {
+                Some(TextField::CommentPage)
+            }
+            (Extension::Slash, b"comments") | (Extension::Thread, b"total") => {
+                Some(TextField::Comments)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A text element being read.
+struct TextCapture {
+    field: TextField,
+    /// The element's depth: its end tag is the one at this depth.
+    depth: usize,
+    text: String,
+    /// False once the text held something unreadable (an unknown entity, bad encoding).
+    usable: bool,
+}
+
+impl TextCapture {
+    /// Stores the text read into the item it belongs to.
+    fn store(self, item: &mut RawItem) {
+        if !self.usable {
+            return;
+        }
+        let slot = match self.field {
+            TextField::OrigLink => &mut item.orig_link,
+            TextField::CommentPage => &mut item.comment_page,
+            TextField::Comments => {
+                item.comments = item.comments.max(parse_count(&self.text));
+                return;
+            }
+        };
+        let text = self.text.trim();
+        if slot.is_none() && !text.is_empty() {
+            *slot = Some(text.to_owned());
+        }
+    }
+}
+
+/// What every item (`item_element`: `item` or `entry`) carries that feed-rs does not expose,
+/// in document order, with RSS `<comments>` when `read_comment_pages`; None altogether when
+/// there is nothing to read (see [`may_carry_raw_signals`]), or the document is not XML or
+/// cannot be read to its end.
+fn raw_items(body: &[u8], item_element: &[u8], read_comment_pages: bool) -> Option<Vec<RawItem>> {
+    if item_element.is_empty() || !(read_comment_pages || may_carry_raw_signals(body)) {
         return None;
     }
     let mut reader = NsReader::from_reader(body);
     // feed-rs has already accepted the document; be as lenient about end tags here.
     reader.config_mut().check_end_names = false;
 
-    let mut links: Vec<Option<String>> = Vec::new();
-    // Element depth, the depth of the item being read, and the origLink text being read.
+    let mut items: Vec<RawItem> = Vec::new();
+    // Element depth, the depth of the item being read, and the text element being read.
     let mut depth: usize = 0;
     let mut item_depth: Option<usize> = None;
-    let mut orig_link: Option<String> = None;
+    let mut capture: Option<TextCapture> = None;
     loop {
         let (namespace, event) = reader.read_resolved_event().ok()?;
-        let is_orig_link = matches!(
-            namespace,
-            ResolveResult::Bound(Namespace(uri)) if uri == FEEDBURNER_NAMESPACE
-        );
+        let extension = Extension::of(&namespace);
         match event {
             Event::Start(start) => {
                 depth += 1;
-                let name = start.local_name();
-                if item_depth.is_none() && name.as_ref() == item_element {
-                    item_depth = Some(depth);
-                    links.push(None);
-                } else if item_depth.is_some() && is_orig_link && name.as_ref() == b"origLink" {
-                    orig_link = Some(String::new());
+                if item_depth.is_none() {
+                    if start.local_name().as_ref() == item_element {
+                        item_depth = Some(depth);
+                        items.push(RawItem::default());
+                    }
+                } else if let Some(item) = items.last_mut() {
+                    if capture.is_none() {
+                        capture = TextField::of(
+                            extension,
+                            start.local_name().as_ref(),
+                            read_comment_pages,
+                        )
+                        .map(|field| TextCapture {
+                            field,
+                            depth,
+                            text: String::new(),
+                            usable: true,
+                        });
+                    }
+                    read_count_attributes(&reader, &start, extension, item);
                 }
             }
-            Event::Empty(start)
-                if item_depth.is_none() && start.local_name().as_ref() == item_element =>
-            {
-                links.push(None);
+            Event::Empty(start) => {
+                if item_depth.is_none() {
+                    if start.local_name().as_ref() == item_element {
+                        items.push(RawItem::default());
+                    }
+                } else if let Some(item) = items.last_mut() {
+                    read_count_attributes(&reader, &start, extension, item);
+                }
             }
             Event::End(_) => {
-                if let Some(text) = orig_link.take() {
-                    let text = text.trim();
-                    if let Some(slot) = links.last_mut()
-                        && slot.is_none()
-                        && !text.is_empty()
-                    {
-                        *slot = Some(text.to_owned());
-                    }
+                if let Some(done) = capture.take_if(|capture| capture.depth == depth)
+                    && let Some(item) = items.last_mut()
+                {
+                    done.store(item);
                 }
                 if item_depth == Some(depth) {
                     item_depth = None;
@@ -161,36 +320,108 @@ fn feedburner_orig_links(body: &[u8], item_element: &[u8]) -> Option<Vec<Option<
                 depth = depth.saturating_sub(1);
             }
             Event::Text(text) => {
-                if let Some(orig_link) = orig_link.as_mut() {
-                    orig_link.push_str(&text.decode().ok()?);
+                if let Some(capture) = capture.as_mut() {
+                    match text.decode() {
+                        Ok(text) => capture.text.push_str(&text),
+                        Err(_) => capture.usable = false,
+                    }
                 }
             }
             Event::CData(text) => {
-                if let Some(orig_link) = orig_link.as_mut() {
-                    orig_link.push_str(&text.decode().ok()?);
+                if let Some(capture) = capture.as_mut() {
+                    match text.decode() {
+                        Ok(text) => capture.text.push_str(&text),
+                        Err(_) => capture.usable = false,
+                    }
                 }
             }
             Event::GeneralRef(reference) => {
-                if let Some(orig_link) = orig_link.as_mut() {
-                    let character = match reference.resolve_char_ref().ok()? {
-                        Some(character) => character,
-                        None => match &*reference {
-                            b"amp" => '&',
-                            b"lt" => '<',
-                            b"gt" => '>',
-                            b"quot" => '"',
-                            b"apos" => '\'',
-                            // an entity no URL needs: this origLink is unusable
-                            _ => return None,
+                if let Some(capture) = capture.as_mut() {
+                    let character = match reference.resolve_char_ref() {
+                        Ok(Some(character)) => Some(character),
+                        Ok(None) => match &*reference {
+                            b"amp" => Some('&'),
+                            b"lt" => Some('<'),
+                            b"gt" => Some('>'),
+                            b"quot" => Some('"'),
+                            b"apos" => Some('\''),
+                            // an entity no URL or number needs
+                            _ => None,
                         },
+                        Err(_) => None,
                     };
-                    orig_link.push(character);
+                    match character {
+                        Some(character) => capture.text.push(character),
+                        None => capture.usable = false,
+                    }
                 }
             }
-            Event::Eof => return Some(links),
+            Event::Eof => return Some(items),
             _ => {}
         }
     }
+}
+
+/// Reads the counts an element of an item carries in its attributes: `views` of a
+/// `<media:statistics>`, `thr:count` of a `rel="replies"` link.
+fn read_count_attributes(
+    reader: &NsReader<&[u8]>,
+    element: &BytesStart,
+    extension: Option<Extension>,
+    item: &mut RawItem,
+) {
+    let attributes = || element.attributes().filter_map(Result::ok);
+    match (extension, element.local_name().as_ref()) {
+        (Some(Extension::Media), b"statistics") => {
+            for attribute in attributes().filter(|attribute| attribute.key.as_ref() == b"views") {
+                item.views = item.views.max(count_in(&attribute.value));
+            }
+        }
+        (_, b"link") => {
+            let is_replies = attributes().any(|attribute| {
+                attribute.key.as_ref() == b"rel"
+                    && attribute
+                        .value
+                        .trim_ascii()
+                        .eq_ignore_ascii_case(b"replies")
+            });
+            if !is_replies {
+                return;
+            }
+            for attribute in attributes() {
+                let (namespace, local_name) = reader.resolve_attribute(attribute.key);
+                if Extension::of(&namespace) == Some(Extension::Thread)
+                    && local_name.as_ref() == b"count"
+                {
+                    item.comments = item.comments.max(count_in(&attribute.value));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A count written in an attribute value (see [`parse_count`]).
+fn count_in(value: &[u8]) -> Option<u64> {
+    std::str::from_utf8(value).ok().and_then(parse_count)
+}
+
+/// A count as feeds write it: decimal digits, optionally grouped in thousands with commas
+/// (`1,234`), whitespace around ignored. Anything else (a sign, a fraction, a number too large
+/// for `u64`) is None.
+fn parse_count(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let all_digits = |group: &str| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit());
+    let mut groups = text.split(',');
+    let first = groups.next().filter(|first| all_digits(first))?;
+    let mut digits = first.to_owned();
+    for group in groups {
+        if first.len() > 3 || group.len() != 3 || !all_digits(group) {
+            return None;
+        }
+        digits.push_str(group);
+    }
+    digits.parse().ok()
 }
 
 /// Whether the document starts (after an XML declaration, comments and whitespace) with an
@@ -264,9 +495,9 @@ fn one_lowercase_line(message: &str) -> String {
     }
 }
 
-/// Converts a feed-rs feed to frontpage's model. `orig_links` holds each entry's FeedBurner
-/// origLink, by position (empty when the feed has none).
-fn convert_feed(feed: Feed, final_url: &Url, orig_links: &[Option<String>]) -> ParsedFeed {
+/// Converts a feed-rs feed to frontpage's model. `raw_items` holds what the raw pass read for
+/// each entry, by position (empty when it read nothing).
+fn convert_feed(feed: Feed, final_url: &Url, raw_items: &[RawItem]) -> ParsedFeed {
     // Atom and JSON Feed say when a text is plain; RSS descriptions are HTML in practice
     // whatever feed-rs labels them.
     let plain_is_text = matches!(feed.feed_type, FeedType::Atom | FeedType::JSON);
@@ -284,11 +515,10 @@ fn convert_feed(feed: Feed, final_url: &Url, orig_links: &[Option<String>]) -> P
         .iter()
         .enumerate()
         .map(|(index, entry)| {
-            let orig_link = orig_links.get(index).and_then(Option::as_deref);
             convert_entry(
                 entry,
                 final_url,
-                orig_link,
+                raw_items.get(index),
                 plain_is_text,
                 guid_is_permalink,
             )
@@ -322,13 +552,14 @@ fn convert_feed(feed: Feed, final_url: &Url, orig_links: &[Option<String>]) -> P
 
 /// Converts one entry; its key is filled in afterwards, from all entries of the document.
 ///
-/// `orig_link`: the entry's `<feedburner:origLink>`, which wins over its `<link>`.
+/// `raw`: what the raw pass read for the entry; its FeedBurner `origLink` wins over the
+/// entry's `<link>`, and its counts go into the engagement.
 /// `plain_is_text`: a text/plain summary or content is escaped into HTML (Atom, JSON Feed).
 /// `guid_is_permalink`: an entry without a link uses its guid when that is an http(s) URL.
 fn convert_entry(
     entry: &Entry,
     final_url: &Url,
-    orig_link: Option<&str>,
+    raw: Option<&RawItem>,
     plain_is_text: bool,
     guid_is_permalink: bool,
 ) -> ParsedEntry {
@@ -337,7 +568,8 @@ fn convert_entry(
         .map(str::to_owned);
 
     let page_links = || entry.links.iter().filter(|link| link.target.is_none());
-    let link = orig_link
+    let link = raw
+        .and_then(|raw| raw.orig_link.as_deref())
         .and_then(|orig_link| absolute_http_url(orig_link, final_url))
         .or_else(|| {
             page_links()
@@ -360,7 +592,11 @@ fn convert_entry(
                 || (link.rel.as_deref() == Some("replies")
                     && link.media_type.as_deref() == Some("text/html"))
         })
-        .find_map(|link| absolute_http_url(&link.href, final_url));
+        .find_map(|link| absolute_http_url(&link.href, final_url))
+        .or_else(|| {
+            let comment_page = raw?.comment_page.as_deref()?;
+            absolute_http_url(comment_page, final_url)
+        });
 
     let summary = entry.summary.as_ref().and_then(|summary| {
         as_html(
@@ -414,8 +650,90 @@ fn convert_entry(
         updated: updated.map(|time| Timestamp::from_unix(time.timestamp())),
         comments,
         categories,
-        engagement: Engagement::default(),
+        engagement: engagement(entry, raw),
     }
+}
+
+/// The entry's popularity counts (SPEC §6). Comments: the largest of what the raw pass read
+/// (`slash:comments`, `thr:total`, `thr:count`) and a Hacker News-style description. Points:
+/// such a description. Views: Media RSS `media:statistics`, as feed-rs reads it, else as the
+/// raw pass did.
+fn engagement(entry: &Entry, raw: Option<&RawItem>) -> Engagement {
+    let texts = [
+        entry
+            .summary
+            .as_ref()
+            .map(|summary| summary.content.as_str()),
+        entry
+            .content
+            .as_ref()
+            .and_then(|content| content.body.as_deref()),
+    ];
+    let mut described = DescribedCounts::default();
+    for text in texts.into_iter().flatten() {
+        let counts = described_counts(text);
+        described.points = described.points.or(counts.points);
+        described.comments = described.comments.or(counts.comments);
+    }
+    let media_views = entry
+        .media
+        .iter()
+        .filter_map(|media| media.community.as_ref()?.stats_views)
+        .max();
+    Engagement {
+        points: described.points,
+        comments: raw.and_then(|raw| raw.comments).max(described.comments),
+        views: media_views.or(raw.and_then(|raw| raw.views)),
+    }
+}
+
+/// Counts written into an entry's text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct DescribedCounts {
+    points: Option<u64>,
+    comments: Option<u64>,
+}
+
+/// The points and comments an HTML text gives the way Hacker News feeds (hnrss.org) write
+/// them: a line or paragraph of its own reading `Points: 123`, `# Comments: 45` or
+/// `Comments: 45` (any case and spacing, thousands separated by commas or not). Numbers
+/// anywhere else in the text are not counts. The first of each label wins.
+fn described_counts(html: &str) -> DescribedCounts {
+    let mut counts = DescribedCounts::default();
+    // most texts name neither: skip stripping them
+    if !contains_ignore_ascii_case(html, b"points")
+        && !contains_ignore_ascii_case(html, b"comments")
+    {
+        return counts;
+    }
+    // block tags become line breaks, so each paragraph is a line
+    for line in decode_entities(&strip_tags(html)).lines() {
+        let Some((label, value)) = line.split_once(':') else {
+            continue;
+        };
+        let label = label.trim();
+        let Some(count) = parse_count(value) else {
+            continue;
+        };
+        if label.eq_ignore_ascii_case("points") {
+            counts.points = counts.points.or(Some(count));
+        } else if label.eq_ignore_ascii_case("comments")
+            || label
+                .strip_prefix('#')
+                .is_some_and(|label| label.trim_start().eq_ignore_ascii_case("comments"))
+        {
+            counts.comments = counts.comments.or(Some(count));
+        }
+    }
+    counts
+}
+
+/// Whether `haystack` contains `needle`, ASCII case-insensitively.
+fn contains_ignore_ascii_case(haystack: &str, needle: &[u8]) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 /// Whether a link points at a page about the feed or entry (`rel` absent or `alternate`),
@@ -479,7 +797,8 @@ fn plain_text(text: &str) -> Option<String> {
     Some(text).filter(|text| !text.is_empty())
 }
 
-/// Elements whose tags separate words (`a<br>b` reads "a b"); inline tags join (`a<b>b</b>`).
+/// Elements whose tags separate lines (`a<br>b` reads "a", "b"); inline tags join
+/// (`a<b>b</b>`).
 const BLOCK_TAGS: &[&str] = &[
     "br",
     "p",
@@ -504,8 +823,8 @@ const BLOCK_TAGS: &[&str] = &[
     "article",
 ];
 
-/// The text without HTML tags and comments. A `<` that does not open a tag (`a < b`) stays,
-/// and so does one that is never closed.
+/// The text without HTML tags and comments; a block tag becomes a line break. A `<` that does
+/// not open a tag (`a < b`) stays, and so does one that is never closed.
 fn strip_tags(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
@@ -543,7 +862,7 @@ fn strip_tags(html: &str) -> String {
                     .collect::<String>()
                     .to_ascii_lowercase();
                 if BLOCK_TAGS.contains(&name.as_str()) {
-                    text.push(' ');
+                    text.push('\n');
                 }
                 rest = &tag[end..];
             }
@@ -748,6 +1067,11 @@ mod tests {
         assert!(content.contains("11,000 messages"), "{content}");
         // a blank category is dropped
         assert_eq!(feed.entries[3].categories, ["Data Breaches"]);
+        // slash:comments
+        assert_eq!(
+            comment_counts(&feed),
+            [Some(42), Some(17), Some(63), Some(9)]
+        );
     }
 
     #[test]
@@ -888,6 +1212,11 @@ mod tests {
             first.key.as_str(),
             "l:it.slashdot.org/story/26/11/26/1812245/kaspersky-warns-of-fake-license-renewal-pages-that-feed-telegram-bots"
         );
+        // slash:comments in RSS 1.0 items
+        assert_eq!(
+            comment_counts(&feed),
+            [Some(58), Some(214), Some(97), Some(131)]
+        );
     }
 
     #[test]
@@ -953,6 +1282,8 @@ mod tests {
             third.author.as_deref(),
             Some("Bruce Schneier, Guest Author")
         );
+        // thr:count on the replies link, namespace declared on the link itself
+        assert_eq!(comment_counts(&feed), [None, Some(23), None]);
         // a type="text" summary is escaped into HTML
         assert_eq!(
             third.summary.as_deref(),
@@ -1125,6 +1456,359 @@ mod tests {
         );
     }
 
+    /// An entry's engagement: points, comments, views.
+    fn counts(points: Option<u64>, comments: Option<u64>, views: Option<u64>) -> Engagement {
+        Engagement {
+            points,
+            comments,
+            views,
+        }
+    }
+
+    fn engagements(feed: &ParsedFeed) -> Vec<Engagement> {
+        feed.entries.iter().map(|entry| entry.engagement).collect()
+    }
+
+    fn comment_counts(feed: &ParsedFeed) -> Vec<Option<u64>> {
+        feed.entries
+            .iter()
+            .map(|entry| entry.engagement.comments)
+            .collect()
+    }
+
+    /// The engagement of the entries of an inline document.
+    fn engagements_of(body: &str) -> Vec<Engagement> {
+        let feed = parse(body.as_bytes(), &url("https://example.com/feed"))
+            .unwrap_or_else(|error| panic!("should parse: {error}"));
+        engagements(&feed)
+    }
+
+    #[test]
+    fn slash_comments_in_rss2() {
+        let feed = parse_fixture(
+            "signals/slashdot-comments.xml",
+            "https://rss.slashdot.org/Slashdot/slashdotMainRss2",
+        );
+        check(
+            &feed,
+            &[
+                Expected {
+                    title: Some("FreeBSD 15.1 Ships a Graphical Installer With Wayland Desktops"),
+                    published: Some("2026-11-28T04:12:00Z"),
+                    ..Expected::default()
+                },
+                Expected::default(),
+                Expected::default(),
+                Expected {
+                    title: Some("Slashdot Deals: Lifetime Subscription to a Password Manager"),
+                    ..Expected::default()
+                },
+            ],
+        );
+        // 0 is a count; the sponsored item says nothing; no points or views anywhere
+        assert_eq!(
+            engagements(&feed),
+            [
+                counts(None, Some(87), None),
+                counts(None, Some(412), None),
+                counts(None, Some(0), None),
+                counts(None, None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn thread_total_and_replies_count_in_atom() {
+        let feed = parse_fixture(
+            "signals/atom-thread.xml",
+            "https://tidewater.example.org/feed/atom/",
+        );
+        check(
+            &feed,
+            &[
+                Expected {
+                    title: Some("Moving our backups to append-only storage"),
+                    link: Some("https://tidewater.example.org/2026/11/27/append-only-backups/"),
+                    published: Some("2026-11-27T16:05:00Z"),
+                },
+                Expected {
+                    title: Some("What a week of DNS resolver logs told us"),
+                    ..Expected::default()
+                },
+                Expected {
+                    title: Some("Notes: rotating the internal CA"),
+                    ..Expected::default()
+                },
+            ],
+        );
+        // thr:total and two thr:counts agreeing; two thr:counts disagreeing (the largest
+        // wins); nothing
+        assert_eq!(
+            engagements(&feed),
+            [
+                counts(None, Some(12), None),
+                counts(None, Some(8), None),
+                counts(None, None, None),
+            ]
+        );
+        // the text/html replies link is the discussion page
+        assert_eq!(
+            feed.entries[1].comments.as_ref().map(Url::as_str),
+            Some("https://tidewater.example.org/2026/11/26/dns-resolver-logs/#comments")
+        );
+    }
+
+    #[test]
+    fn media_statistics_views_in_a_youtube_feed() {
+        let feed = parse_fixture(
+            "signals/youtube.xml",
+            "https://www.youtube.com/feeds/videos.xml?channel_id=UCq7Xb2mWf4nE1kTzR8aLp3Q",
+        );
+        assert_eq!(feed.title.as_deref(), Some("Bench Notes Workshop"));
+        check(
+            &feed,
+            &[
+                Expected {
+                    title: Some("Rebuilding a 1983 bench power supply"),
+                    link: Some("https://www.youtube.com/watch?v=Hk3vR9tQw2E"),
+                    published: Some("2026-11-28T08:00:11Z"),
+                },
+                Expected {
+                    title: Some("The cheapest oscilloscope that is still useful"),
+                    ..Expected::default()
+                },
+                Expected {
+                    title: Some("Soldering fume extraction, measured"),
+                    ..Expected::default()
+                },
+            ],
+        );
+        // a video just published has 0 views, which is a count
+        assert_eq!(
+            engagements(&feed),
+            [
+                counts(None, None, Some(0)),
+                counts(None, None, Some(184_233)),
+                counts(None, None, Some(1_204_567)),
+            ]
+        );
+        assert_eq!(feed.entries[1].key.as_str(), "g:yt:video:p0Zf8LxYc1M");
+    }
+
+    #[test]
+    fn media_statistics_feed_rs_does_not_read() {
+        // feed-rs emits Media RSS only for a scope with media:content, and reads statistics
+        // only inside media:community: the raw pass covers the rest
+        let body = r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>
+            <item><title>a</title><link>https://example.com/a</link><media:community><media:statistics views="1,500" favorites="3"/></media:community></item>
+            <item><title>b</title><link>https://example.com/b</link><media:statistics views="42"></media:statistics></item>
+            <item><title>c</title><link>https://example.com/c</link><media:group><media:content url="https://example.com/c.mp4" type="video/mp4"/><media:community><media:statistics views="7"/></media:community></media:group></item>
+            <item><title>d</title><link>https://example.com/d</link><media:statistics views="many"/><media:statistics views="-3"/></item>
+            <item><title>e</title><link>https://example.com/e</link><media:thumbnail url="https://example.com/e.jpg"/></item>
+            </channel></rss>"#;
+        assert_eq!(
+            engagements_of(body),
+            [
+                counts(None, None, Some(1500)),
+                counts(None, None, Some(42)),
+                counts(None, None, Some(7)),
+                counts(None, None, None),
+                counts(None, None, None),
+            ]
+        );
+        // the namespace without its final slash
+        let no_slash = body.replace("mrss/", "mrss");
+        assert_eq!(engagements_of(&no_slash)[1], counts(None, None, Some(42)));
+    }
+
+    #[test]
+    fn hnrss_points_and_comments() {
+        let feed = parse_fixture("signals/hnrss.xml", "https://hnrss.org/frontpage");
+        assert_eq!(feed.title.as_deref(), Some("Hacker News: Front Page"));
+        check(
+            &feed,
+            &[
+                Expected {
+                    title: Some("The hidden cost of retry storms"),
+                    link: Some("https://blog.quarrylane.example/2026/11/retry-storms"),
+                    published: Some("2026-11-28T07:41:03Z"),
+                },
+                Expected {
+                    title: Some("Ask HN: How do you keep RSS alive in your team?"),
+                    // an Ask HN item links to its own discussion page
+                    link: Some("https://news.ycombinator.com/item?id=50121877"),
+                    published: Some("2026-11-27T21:16:40Z"),
+                },
+                Expected {
+                    title: Some("Show HN: Tarn – a 40 KB feed reader for e-ink tablets"),
+                    link: Some("https://github.com/tarn-reader/tarn"),
+                    ..Expected::default()
+                },
+                Expected {
+                    link: Some("https://pagesplit.example.net/btree-visual-guide"),
+                    ..Expected::default()
+                },
+                Expected {
+                    link: Some("https://archive.coastwatch.example/logbooks"),
+                    published: Some("2026-11-25T23:59:40Z"),
+                    ..Expected::default()
+                },
+            ],
+        );
+        assert_eq!(
+            engagements(&feed),
+            [
+                counts(Some(412), Some(187), None),
+                // the post's own text (with its numbers) comes before the counts
+                counts(Some(231), Some(302), None),
+                counts(Some(96), Some(41), None),
+                counts(Some(1287), Some(356), None),
+                counts(Some(3), Some(0), None),
+            ]
+        );
+        // <comments> is the Hacker News item page
+        let discussions: Vec<Option<&str>> = feed
+            .entries
+            .iter()
+            .map(|entry| entry.comments.as_ref().map(Url::as_str))
+            .collect();
+        assert_eq!(
+            discussions,
+            [
+                Some("https://news.ycombinator.com/item?id=50123406"),
+                Some("https://news.ycombinator.com/item?id=50121877"),
+                Some("https://news.ycombinator.com/item?id=50120533"),
+                Some("https://news.ycombinator.com/item?id=50118290"),
+                Some("https://news.ycombinator.com/item?id=50117002"),
+            ]
+        );
+    }
+
+    fn check_described(html: &str, points: Option<u64>, comments: Option<u64>) {
+        assert_eq!(
+            described_counts(html),
+            DescribedCounts { points, comments },
+            "described_counts({html:?})"
+        );
+    }
+
+    #[test]
+    fn described_counts_table() {
+        let rows: &[(&str, Option<u64>, Option<u64>)] = &[
+            // hnrss.org
+            (
+                "<p>Article URL: <a href=\"https://a.example/\">https://a.example/</a></p>\n<p>Comments URL: <a href=\"https://news.ycombinator.com/item?id=1\">https://news.ycombinator.com/item?id=1</a></p>\n<p>Points: 123</p>\n<p># Comments: 45</p>",
+                Some(123),
+                Some(45),
+            ),
+            // spacing, case, thousands, inline tags, <br> and entities
+            (
+                "<p>  POINTS :1,234 </p><p>#comments:\t7</p>",
+                Some(1234),
+                Some(7),
+            ),
+            ("<b>Points:</b>&nbsp;12<br>Comments: 3", Some(12), Some(3)),
+            ("Points: 5\nComments: 6", Some(5), Some(6)),
+            // the first of each label wins
+            ("<p>Points: 1</p><p>Points: 2</p>", Some(1), None),
+            // numbers in prose are not counts
+            ("<p>We scored Points: 10 today.</p>", None, None),
+            (
+                "<p>The article got 300 points and 40 comments.</p>",
+                None,
+                None,
+            ),
+            (
+                "<p>Comments URL: https://news.ycombinator.com/item?id=99</p>",
+                None,
+                None,
+            ),
+            ("<p>Points: 10 by someone</p>", None, None),
+            ("<p>Points: -4</p><p>Comments: 2.5</p>", None, None),
+            ("<p>Points: 1,23</p><p>Comments: 1234,567</p>", None, None),
+            ("<p>Points: 99999999999999999999999</p>", None, None),
+            ("<p># Points: 4</p>", None, None),
+            // an escaped tag is text, not a paragraph
+            ("&lt;p&gt;Points: 4&lt;/p&gt;", None, None),
+            ("", None, None),
+        ];
+        for (html, points, comments) in rows {
+            check_described(html, *points, *comments);
+        }
+    }
+
+    #[test]
+    fn parse_count_table() {
+        let rows: &[(&str, Option<u64>)] = &[
+            ("0", Some(0)),
+            (" 42\n", Some(42)),
+            ("1,234", Some(1234)),
+            ("12,345,678", Some(12_345_678)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("", None),
+            (",", None),
+            ("1,", None),
+            (",123", None),
+            ("1234,567", None),
+            ("1,2345", None),
+            ("+1", None),
+            ("-1", None),
+            ("1.5", None),
+            ("1 234", None),
+            ("٣", None),
+        ];
+        for (text, expected) in rows {
+            assert_eq!(parse_count(text), *expected, "parse_count({text:?})");
+        }
+    }
+
+    #[test]
+    fn comment_counts_from_every_extension() {
+        // slash:comments and thr:total in one RSS item: the largest; thr:count counts only on
+        // a replies link; an unreadable count is None; other namespaces are not read
+        let body = r#"<rss version="2.0" xmlns:slash="http://purl.org/rss/1.0/modules/slash/" xmlns:thr="http://purl.org/syndication/thread/1.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:other="urn:other"><channel><title>t</title>
+            <item><title>a</title><link>https://example.com/a</link><slash:comments> 5 </slash:comments><thr:total>9</thr:total></item>
+            <item><title>b</title><link>https://example.com/b</link><atom:link rel="replies" href="https://example.com/b#c" thr:count="4"/><atom:link rel="alternate" href="https://example.com/b" thr:count="400"/></item>
+            <item><title>c</title><link>https://example.com/c</link><slash:comments>lots</slash:comments><slash:comments>&#51;</slash:comments></item>
+            <item><title>d</title><link>https://example.com/d</link><other:comments>8</other:comments><comments>https://example.com/d#comments</comments></item>
+            <item><title>e</title><link>https://example.com/e</link><slash:comments><![CDATA[11]]></slash:comments></item>
+            <item><title>f</title><link>https://example.com/f</link><slash:comments>1&bogus;2</slash:comments></item>
+            </channel></rss>"#;
+        assert_eq!(
+            engagements_of(body)
+                .iter()
+                .map(|counts| counts.comments)
+                .collect::<Vec<_>>(),
+            [Some(9), Some(4), Some(3), None, Some(11), None]
+        );
+
+        // a count in the description and one in the markup: the largest
+        let both = r#"<rss version="2.0" xmlns:slash="http://purl.org/rss/1.0/modules/slash/"><channel><title>t</title>
+            <item><title>a</title><link>https://example.com/a</link><description>&lt;p&gt;Points: 10&lt;/p&gt;&lt;p&gt;# Comments: 30&lt;/p&gt;</description><slash:comments>20</slash:comments></item>
+            </channel></rss>"#;
+        assert_eq!(engagements_of(both), [counts(Some(10), Some(30), None)]);
+
+        // without the namespaces declared, nothing is read
+        let undeclared = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>a</title><link>https://example.com/a</link><comments>7</comments><total>8</total></item>
+            </channel></rss>"#;
+        assert_eq!(engagements_of(undeclared), [Engagement::default()]);
+    }
+
+    #[test]
+    fn raw_counts_are_dropped_when_items_do_not_line_up() {
+        // an item nested where feed-rs does not see it makes the raw pass count two items for
+        // feed-rs's one: nothing read by position is trusted
+        let body = r#"<rss version="2.0" xmlns:slash="http://purl.org/rss/1.0/modules/slash/"><channel><title>t</title>
+            <image><item/></image>
+            <item><title>a</title><link>https://example.com/a</link><slash:comments>5</slash:comments></item>
+            </channel></rss>"#;
+        let raw = raw_items(body.as_bytes(), b"item", false).map(|items| items.len());
+        assert_eq!(raw, Some(2));
+        assert_eq!(engagements_of(body), [Engagement::default()]);
+    }
+
     #[test]
     fn html_page_is_not_a_feed() {
         let result = parse(
@@ -1259,6 +1943,10 @@ mod tests {
             "rdf/slashdot.xml",
             "atom/schneier.xml",
             "json/feed.json",
+            "signals/slashdot-comments.xml",
+            "signals/atom-thread.xml",
+            "signals/youtube.xml",
+            "signals/hnrss.xml",
         ];
         let final_url = url("https://example.com/feed");
         for path in fixtures {

@@ -4,6 +4,7 @@
 //! This is where errors become `anyhow` errors with context; the modules below return typed
 //! errors. Nothing here parses feeds, speaks HTTP or writes SQL.
 
+mod explain;
 mod feeds;
 mod fetch;
 mod publish;
@@ -80,6 +81,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<Status> {
         Command::Publish(args) => publish::publish(&context, &args),
         Command::Query(args) => query::query(&context, &args),
         Command::Feeds(args) => feeds::feeds(&context, &args),
+        Command::Explain(args) => explain::explain(&context, &args),
     }
 }
 
@@ -94,6 +96,25 @@ fn open_store(config: &Config) -> anyhow::Result<Store> {
             .with_context(|| format!("cannot create the database folder {}", folder.display()))?;
     }
     Ok(Store::open(database)?)
+}
+
+/// The configured feeds whose entries may be published: all but the muted (weight 0).
+fn visible_feeds(config: &Config) -> Vec<String> {
+    config
+        .feeds
+        .iter()
+        .filter(|feed| feed.weight > 0.0)
+        .map(|feed| feed.name.clone())
+        .collect()
+}
+
+/// Each configured feed's weight, by name, for ranking.
+fn feed_weights(config: &Config) -> std::collections::HashMap<String, f64> {
+    config
+        .feeds
+        .iter()
+        .map(|feed| (feed.name.clone(), feed.weight))
+        .collect()
 }
 
 fn system_now() -> Timestamp {

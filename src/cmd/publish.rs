@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::{Context, Status, open_store};
-use crate::cli::{FeedFormat, PublishArgs};
+use super::{Context, Status, feed_weights, open_store, visible_feeds};
+use crate::cli::{FeedFormat, Order, PublishArgs};
 use crate::model::{Channel, Story};
 use crate::publish::{self, Format};
+use crate::rank;
 use crate::store::StorySelection;
 
 /// Writes one format to a file or stdout, or, without `--format`, every format into
@@ -16,14 +17,14 @@ use crate::store::StorySelection;
 pub fn publish(context: &Context, args: &PublishArgs) -> anyhow::Result<Status> {
     let limit = args.limit.map(|limit| limit as usize);
     let Some(format) = args.format else {
-        publish_all(context, limit)?;
+        publish_all(context, limit, args.order)?;
         return Ok(Status::Success);
     };
     let format = match format {
         FeedFormat::Rss => Format::Rss,
         FeedFormat::Atom => Format::Atom,
     };
-    let stories = top_stories(context, limit)?;
+    let stories = top_stories(context, limit, args.order)?;
     let bytes = publish::render(format, &channel(context, format), &stories);
     match args.output.as_deref() {
         None => write_stdout(&bytes)?,
@@ -34,11 +35,15 @@ pub fn publish(context: &Context, args: &PublishArgs) -> anyhow::Result<Status> 
 }
 
 /// Writes every format into `[publish].output_dir` (what `run` publishes).
-pub(super) fn publish_all(context: &Context, limit: Option<usize>) -> anyhow::Result<()> {
+pub(super) fn publish_all(
+    context: &Context,
+    limit: Option<usize>,
+    order: Order,
+) -> anyhow::Result<()> {
     let output_dir = &context.config.publish.output_dir;
     std::fs::create_dir_all(output_dir)
         .with_context(|| format!("cannot create output folder {}", output_dir.display()))?;
-    let stories = top_stories(context, limit)?;
+    let stories = top_stories(context, limit, order)?;
     for &format in Format::all() {
         let bytes = publish::render(format, &channel(context, format), &stories);
         write_atomically(&output_dir.join(format.file_name()), &bytes)?;
@@ -46,22 +51,42 @@ pub(super) fn publish_all(context: &Context, limit: Option<usize>) -> anyhow::Re
     Ok(())
 }
 
-/// The stories to publish: newest first, from unmuted configured feeds, within the window.
-fn top_stories(context: &Context, limit: Option<usize>) -> anyhow::Result<Vec<Story>> {
+/// The stories to publish: from unmuted configured feeds, within the window, by popularity
+/// (or newest first), at most `limit` (default: the configured one).
+fn top_stories(
+    context: &Context,
+    limit: Option<usize>,
+    order: Order,
+) -> anyhow::Result<Vec<Story>> {
     let config = &context.config;
-    let feeds: Vec<String> = config
-        .feeds
-        .iter()
-        .filter(|feed| feed.weight > 0.0)
-        .map(|feed| feed.name.clone())
-        .collect();
+    let feeds = visible_feeds(config);
+    let limit = limit.unwrap_or(config.publish.limit);
     let store = open_store(config)?;
     let stories = store.stories(&StorySelection {
         feeds: &feeds,
         since: context.now.minus(config.publish.window),
-        limit: limit.unwrap_or(config.publish.limit),
+        limit: match order {
+            Order::Recent => limit,
+            Order::Popular => usize::MAX,
+        },
     })?;
-    Ok(stories)
+    Ok(match order {
+        Order::Recent => stories,
+        Order::Popular => {
+            let weights = feed_weights(config);
+            let scored = stories
+                .into_iter()
+                .map(|story| {
+                    let score = rank::score(&story, &config.rank, &weights, context.now);
+                    (story, score)
+                })
+                .collect();
+            rank::order(scored, limit)
+                .into_iter()
+                .map(|(story, _)| story)
+                .collect()
+        }
+    })
 }
 
 fn channel(context: &Context, format: Format) -> Channel {

@@ -3,10 +3,13 @@
 use anyhow::bail;
 use serde::Serialize;
 
-use super::{Context, Status, open_store};
-use crate::cli::{ListFormat, QueryArgs};
+use std::collections::HashMap;
+
+use super::{Context, Status, feed_weights, open_store, visible_feeds};
+use crate::cli::{ListFormat, Order, QueryArgs};
 use crate::model::StoryId;
-use crate::store::{EntryFilter, EntryRow, StoryRow};
+use crate::rank;
+use crate::store::{EntryFilter, EntryRow, Store, StoryRow};
 
 /// One entry as `query --format json` prints it; these field names are a stable interface.
 #[derive(Debug, Serialize)]
@@ -50,15 +53,25 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
         },
         None => None,
     };
+    let limit = args.limit as usize;
+    let popular = args.order == Order::Popular;
     let filter = EntryFilter {
         feeds: args.feeds.clone(),
         since: args.since.map(|when| when.resolve(context.now)),
         until: args.until.map(|when| when.resolve(context.now)),
         story,
-        limit: args.limit as usize,
+        // Popularity is computed here, so every match is a candidate before the limit.
+        limit: if popular { usize::MAX } else { limit },
     };
+    let scores =
+        |stories: &mut dyn Iterator<Item = StoryId>| story_scores(context, &store, stories);
     if args.stories {
-        let rows = store.story_rows(&filter)?;
+        let mut rows = store.story_rows(&filter)?;
+        if popular {
+            let scores = scores(&mut rows.iter().map(|row| row.id))?;
+            rows.sort_by(|a, b| by_score(&scores, a.id, b.id));
+            rows.truncate(limit);
+        }
         let text = match args.format {
             ListFormat::Json => stories_to_json(&rows)?,
             ListFormat::Table => stories_to_table(&rows),
@@ -66,13 +79,49 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
         print!("{text}");
         return Ok(Status::Success);
     }
-    let rows = store.entries(&filter)?;
+    let mut rows = store.entries(&filter)?;
+    if popular {
+        let scores = scores(&mut rows.iter().map(|row| row.story_id))?;
+        // A stable sort keeps newest first among the entries of equally popular stories.
+        rows.sort_by(|a, b| by_score(&scores, a.story_id, b.story_id));
+        rows.truncate(limit);
+    }
     let text = match args.format {
         ListFormat::Json => to_json(&rows)?,
         ListFormat::Table => to_table(&rows),
     };
     print!("{text}");
     Ok(Status::Success)
+}
+
+/// The popularity score of each distinct story, as `publish` computes it.
+fn story_scores(
+    context: &Context,
+    store: &Store,
+    stories: &mut dyn Iterator<Item = StoryId>,
+) -> anyhow::Result<HashMap<StoryId, f64>> {
+    let config = &context.config;
+    let feeds = visible_feeds(config);
+    let weights = feed_weights(config);
+    let mut scores = HashMap::new();
+    for id in stories {
+        if scores.contains_key(&id) {
+            continue;
+        }
+        // A story only muted feeds carry ranks below every other.
+        let score = match store.story(id, &feeds)? {
+            Some(story) => rank::score(&story, &config.rank, &weights, context.now).total,
+            None => f64::NEG_INFINITY,
+        };
+        scores.insert(id, score);
+    }
+    Ok(scores)
+}
+
+/// Higher score first.
+fn by_score(scores: &HashMap<StoryId, f64>, a: StoryId, b: StoryId) -> std::cmp::Ordering {
+    let score = |id| scores.get(&id).copied().unwrap_or(f64::NEG_INFINITY);
+    score(b).total_cmp(&score(a))
 }
 
 fn to_json(rows: &[EntryRow]) -> anyhow::Result<String> {

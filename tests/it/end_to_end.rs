@@ -95,10 +95,12 @@ fn published_items_keep_their_ids_and_order_between_runs() {
 }
 
 #[test]
-fn items_are_newest_first() {
+fn recent_order_is_newest_first() {
     let (_server, project) = every_format();
-    assert_eq!(project.run(&["run"]).code, 0);
-    let rss = project.read("public/feed.rss");
+    assert_eq!(project.run(&["fetch"]).code, 0);
+    let rss = project
+        .run(&["publish", "--format", "rss", "--order", "recent"])
+        .stdout;
     let dates: Vec<i64> = texts_of(&rss, "pubDate")
         .iter()
         .map(|date| {

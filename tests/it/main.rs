@@ -9,4 +9,5 @@ mod commands;
 mod end_to_end;
 mod etiquette;
 mod failures;
+mod ranking;
 mod stories;

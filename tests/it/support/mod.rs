@@ -24,13 +24,16 @@ pub struct Run {
 }
 
 impl Project {
-    /// A folder whose `feeds.toml` is `[publish]` pointing at a test site plus `feeds`.
+    /// A folder whose `feeds.toml` is `[publish]` pointing at a test site plus `feeds`. Each
+    /// feed is its own group (on loopback they would all share the host `127.0.0.1`).
     pub fn with_feeds(feeds: &[(&str, &str)]) -> Project {
         let mut toml = String::from(
             "[publish]\ntitle = \"Test front page\"\nlink = \"https://news.example.org/\"\n\n",
         );
         for (name, url) in feeds {
-            toml.push_str(&format!("[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n\n"));
+            toml.push_str(&format!(
+                "[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\ngroup = \"{name}\"\n\n"
+            ));
         }
         Project::with_config(&toml)
     }
