@@ -851,3 +851,57 @@ fn which_entries_are_one_story() {
         assert_eq!(same_story(first, second), expected, "{why}");
     }
 }
+
+#[test]
+fn a_ranked_feed_keeps_the_positions_of_its_latest_fetch_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
+    let url = Url::parse("https://news.ycombinator.com/rss").unwrap();
+    let now = at(NOW);
+    let rows = store
+        .sync_feeds(
+            &[ConfiguredFeed {
+                name: "HN",
+                url: &url,
+                group: "news.ycombinator.com",
+                ranked: true,
+            }],
+            now,
+        )
+        .unwrap();
+    let feed_id = rows[0].id;
+    let first = feed(vec![
+        entry("a", "First story on the front page", NOW),
+        entry("b", "Second story on the front page", NOW),
+        entry("c", "Third story on the front page", NOW),
+    ]);
+    store
+        .record_fetched(feed_id, &first, &Validators::default(), 200, None, now, now)
+        .unwrap();
+    // Later "c" rises to the top, "a" falls off the page.
+    let second = feed(vec![
+        entry("c", "Third story on the front page", NOW),
+        entry("b", "Second story on the front page", NOW),
+    ]);
+    store
+        .record_fetched(feed_id, &second, &Validators::default(), 200, None, now, now)
+        .unwrap();
+    let names = vec!["HN".to_string()];
+    let position = |key: &str| {
+        let rows = store
+            .entries(&EntryFilter {
+                limit: 10,
+                ..EntryFilter::default()
+            })
+            .unwrap();
+        let row = rows
+            .iter()
+            .find(|row| row.link.as_deref() == Some(&format!("https://example.org/{key}")))
+            .unwrap();
+        let story = store.story(row.story_id, &names).unwrap().unwrap();
+        story.members[0].position
+    };
+    assert_eq!(position("c"), Some((1, 2)));
+    assert_eq!(position("b"), Some((2, 2)));
+    assert_eq!(position("a"), None, "no longer in the feed: no place");
+}
