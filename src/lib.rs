@@ -18,6 +18,7 @@ pub mod store;
 pub mod pipeline;
 pub mod rank;
 pub mod publish;
+pub mod serve;
 
 pub mod cli;
 pub mod cmd;

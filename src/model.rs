@@ -248,28 +248,42 @@ pub struct Source {
     pub entry_link: Option<Url>,
 }
 
-/// The merged feed's own metadata, from `[publish]`.
+/// The metadata of one published page (the main page or one tag's page), from `[publish]`.
+///
+/// The same channel renders every format of that page; each format builds its own self link
+/// from [`Channel::link`] and its output path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
-    /// Feed title.
+    /// The site's title, plain text. A tag page adds its tag itself, so this stays the site's.
     pub title: String,
-    /// Public base URL of the site.
+    /// Public base URL of the site, ending with `/`: every published URL (self links, story
+    /// ids, tag pages) is built by joining a relative path onto it.
     pub link: Url,
     /// One-line description.
     pub description: String,
-    /// The URL the feed itself is served at (its self link).
-    pub self_url: Url,
-    /// When the feed was built; the clock of the run, so output is reproducible.
+    /// When the content last changed: the newest update among the published stories (or any
+    /// fixed time when there are none). Never the clock, so unchanged content gives
+    /// byte-identical feeds that need no rewrite.
     pub updated: Timestamp,
+    /// The clock of the build. Only the HTML page uses it, for relative ages ("3h ago").
+    pub now: Timestamp,
+    /// The tag this page is restricted to, or `None` for the main page. Tags are letters,
+    /// digits, `-` and `_` (checked by the configuration).
+    pub tag: Option<String>,
 }
 
 impl Channel {
-    /// The URI published as a story's guid / Atom id: built from the public base URL, so it
-    /// stays the same for as long as the site does.
-    pub fn story_uri(&self, id: StoryId) -> String {
-        match self.link.join(&format!("story/{id}")) {
+    /// The absolute URL of `path` (relative, like `feed.rss` or `tag/rust.html`) on the site.
+    pub fn url_of(&self, path: &str) -> String {
+        match self.link.join(path) {
             Ok(url) => url.to_string(),
-            Err(_) => format!("{}story/{id}", self.link),
+            Err(_) => format!("{}{path}", self.link),
         }
+    }
+
+    /// The URI published as a story's guid / Atom id: built from the public base URL, so it
+    /// stays the same for as long as the site does, and is the same on every page.
+    pub fn story_uri(&self, id: StoryId) -> String {
+        self.url_of(&format!("story/{id}"))
     }
 }

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use super::{Context, Status, feed_weights, open_store, visible_feeds};
 use crate::cli::{FeedFormat, Order, PublishArgs};
-use crate::model::{Channel, Story};
+use crate::model::{Channel, Story, Timestamp};
 use crate::publish::{self, Format};
 use crate::rank;
 use crate::store::StorySelection;
@@ -25,7 +25,7 @@ pub fn publish(context: &Context, args: &PublishArgs) -> anyhow::Result<Status> 
         FeedFormat::Atom => Format::Atom,
     };
     let stories = top_stories(context, limit, args.order)?;
-    let bytes = publish::render(format, &channel(context, format), &stories);
+    let bytes = publish::render(format, &channel(context, &stories), &stories);
     match args.output.as_deref() {
         None => write_stdout(&bytes)?,
         Some(path) if path == Path::new("-") => write_stdout(&bytes)?,
@@ -45,7 +45,7 @@ pub(super) fn publish_all(
         .with_context(|| format!("cannot create output folder {}", output_dir.display()))?;
     let stories = top_stories(context, limit, order)?;
     for &format in Format::all() {
-        let bytes = publish::render(format, &channel(context, format), &stories);
+        let bytes = publish::render(format, &channel(context, &stories), &stories);
         write_atomically(&output_dir.join(format.file_name()), &bytes)?;
     }
     Ok(())
@@ -89,17 +89,21 @@ fn top_stories(
     })
 }
 
-fn channel(context: &Context, format: Format) -> Channel {
+/// The main page's channel. Its `updated` is the newest story update (the epoch when there
+/// are none), so unchanged content gives byte-identical files.
+fn channel(context: &Context, stories: &[Story]) -> Channel {
     let publish = &context.config.publish;
     Channel {
         title: publish.title.clone(),
         link: publish.link.clone(),
         description: publish.description.clone(),
-        self_url: publish
-            .link
-            .join(format.file_name())
-            .unwrap_or_else(|_| publish.link.clone()),
-        updated: context.now,
+        updated: stories
+            .iter()
+            .map(|story| story.updated.max(story.published))
+            .max()
+            .unwrap_or(Timestamp::from_unix(0)),
+        now: context.now,
+        tag: None,
     }
 }
 

@@ -32,12 +32,23 @@ pub(super) fn xml_safe(text: &str) -> String {
         .collect()
 }
 
-/// `text` as one line of plain text: XML-safe, whitespace runs collapsed to one space, trimmed.
-/// Used for titles, names and categories, which feed readers show on one line.
+/// What replaces a `<` that could open a tag in plain text: U+2039 SINGLE LEFT-POINTING ANGLE
+/// QUOTATION MARK, which reads the same and means nothing to an HTML parser.
+const DEFUSED_LESS_THAN: char = '\u{2039}';
+
+/// `text` as one line of plain text: XML-safe, without control characters (C0, DEL, C1), with
+/// whitespace runs collapsed to one space, trimmed, and unable to carry markup. Used for titles, names and categories, which feed readers show
+/// on one line, and some of them (RSS titles) through an HTML parser.
+///
+/// A `<` that an HTML parser would read as the start of a tag, comment or declaration (followed
+/// by a letter, `/`, `!` or `?`) becomes `‹`, so "Why `<blink>` died" keeps its words but
+/// cannot become an element in any reader. Every other character is kept.
 pub(super) fn plain_line(text: &str) -> String {
     let mut line = String::with_capacity(text.len());
     for word in text
-        .split(|character: char| character.is_whitespace() || !is_xml_char(character))
+        .split(|character: char| {
+            character.is_whitespace() || character.is_control() || !is_xml_char(character)
+        })
         .filter(|word| !word.is_empty())
     {
         if !line.is_empty() {
@@ -45,7 +56,31 @@ pub(super) fn plain_line(text: &str) -> String {
         }
         line.push_str(word);
     }
-    line
+    defuse_tags(&line)
+}
+
+/// `text` with every `<` that could open markup replaced by [`DEFUSED_LESS_THAN`].
+fn defuse_tags(text: &str) -> String {
+    let mut defused = String::with_capacity(text.len());
+    let mut characters = text.chars().peekable();
+    while let Some(character) = characters.next() {
+        let opens_markup = character == '<'
+            && characters
+                .peek()
+                .is_some_and(|&next| next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?'));
+        defused.push(if opens_markup {
+            DEFUSED_LESS_THAN
+        } else {
+            character
+        });
+    }
+    defused
+}
+
+/// `url` as published, when it is safe to hand to a reader as a link: `http` and `https`
+/// only (a feed may carry `javascript:` or `data:` in any URL field), XML-safe.
+pub(super) fn public_url(url: &url::Url) -> Option<String> {
+    matches!(url.scheme(), "http" | "https").then(|| xml_safe(url.as_str()))
 }
 
 /// `text` escaped for HTML text and double-quoted attribute values.
@@ -66,16 +101,34 @@ pub(super) fn escape_html(text: &str) -> String {
 
 /// Tags removed together with everything inside them: their content is code or an embedded
 /// document, never text a reader should see.
-const CLEAN_CONTENT_TAGS: [&str; 8] = [
-    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg",
+const CLEAN_CONTENT_TAGS: [&str; 13] = [
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "xmp",
+    "noembed",
+    "noframes",
+    "plaintext",
 ];
+
+/// The URL schemes a sanitized link or image may use: the web and e-mail. Everything else
+/// (`javascript:`, `data:`, `vbscript:`, and also `ftp:`, `magnet:` and the like that
+/// ammonia would allow) is dropped.
+const URL_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
 /// Sanitizes feed HTML for republishing.
 ///
-/// Built once per render; ammonia's defaults already drop `script`, `style`, `iframe`, `form`,
-/// `object`, `embed`, `base`, `meta`, event handlers, comments and URLs whose scheme is not on
-/// its allow list (`javascript:`, `data:`, `vbscript:` are not), and give links
-/// `rel="noopener noreferrer"`.
+/// Built once per render. ammonia keeps only its allow list of elements and attributes, so
+/// `script`, `style`, `iframe`, `form`, `object`, `embed`, `base`, `meta`, `svg`, `math`,
+/// event handlers, `style` attributes and comments never survive; links get
+/// `rel="noopener noreferrer"`. On top of that, the content of code-like elements is dropped
+/// ([`CLEAN_CONTENT_TAGS`]) and URLs are restricted to [`URL_SCHEMES`].
 pub(super) struct Sanitizer {
     builder: ammonia::Builder<'static>,
 }
@@ -84,7 +137,9 @@ impl Sanitizer {
     /// A sanitizer with frontpage's policy.
     pub(super) fn new() -> Self {
         let mut builder = ammonia::Builder::default();
-        builder.clean_content_tags(CLEAN_CONTENT_TAGS.into_iter().collect::<HashSet<_>>());
+        builder
+            .clean_content_tags(CLEAN_CONTENT_TAGS.into_iter().collect::<HashSet<_>>())
+            .url_schemes(URL_SCHEMES.into_iter().collect::<HashSet<_>>());
         Sanitizer { builder }
     }
 
@@ -133,27 +188,36 @@ fn sources_paragraph(sources: &[Source]) -> String {
         if index > 0 {
             html.push_str(", ");
         }
-        let href = source
-            .entry_link
-            .as_ref()
-            .or(source.site_link.as_ref())
-            .unwrap_or(&source.feed_url);
+        let href = source_href(source);
         let name = plain_line(&source.feed_name);
-        let name = if name.is_empty() {
-            href.as_str()
-        } else {
-            &name
+        let name = match (name.is_empty(), &href) {
+            (false, _) => name,
+            (true, Some(href)) => href.clone(),
+            (true, None) => source.feed_url.to_string(),
         };
         // Writing into a String cannot fail.
-        let _ = write!(
-            html,
-            "<a href=\"{}\">{}</a>",
-            escape_html(href.as_str()),
-            escape_html(name)
-        );
+        let _ = match href {
+            Some(href) => write!(
+                html,
+                "<a href=\"{}\">{}</a>",
+                escape_html(&href),
+                escape_html(&name)
+            ),
+            None => write!(html, "{}", escape_html(&name)),
+        };
     }
     html.push_str("</p>");
     html
+}
+
+/// Where a source's name links to: its entry, else its site, else its feed, whichever is the
+/// first `http(s)` URL.
+pub(super) fn source_href(source: &Source) -> Option<String> {
+    [source.entry_link.as_ref(), source.site_link.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(&source.feed_url))
+        .find_map(public_url)
 }
 
 #[cfg(test)]
@@ -176,6 +240,48 @@ mod tests {
     fn plain_line_collapses_whitespace_and_controls() {
         assert_eq!(plain_line("  Big\n\tnews\u{0}today  "), "Big news today");
         assert_eq!(plain_line(" \u{1b} "), "");
+        assert_eq!(plain_line("a\u{7f}b\u{85}c\u{9f}d"), "a b c d");
+    }
+
+    #[test]
+    fn plain_line_cannot_open_markup() {
+        let table = [
+            ("Why <blink> died", "Why \u{2039}blink> died"),
+            (
+                "<script>alert(1)</script>",
+                "\u{2039}script>alert(1)\u{2039}/script>",
+            ),
+            ("<<script>script>", "<\u{2039}script>script>"),
+            (
+                "<!-- x --> <?php <![CDATA[",
+                "\u{2039}!-- x --> \u{2039}?php \u{2039}![CDATA[",
+            ),
+            ("x < y, a<3, 1 <= 2, <", "x < y, a<3, 1 <= 2, <"),
+            (
+                "<\nimg src=x onerror=alert(1)>",
+                "< img src=x onerror=alert(1)>",
+            ),
+            ("AT&T &lt;b&gt;", "AT&T &lt;b&gt;"),
+        ];
+        for (text, expected) in table {
+            assert_eq!(plain_line(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn public_urls_are_http_or_https() {
+        for (text, expected) in [
+            ("https://a.example/x", true),
+            ("http://a.example/", true),
+            ("javascript:alert(1)", false),
+            ("JavaScript:alert(1)", false),
+            ("data:text/html,hi", false),
+            ("vbscript:msgbox", false),
+            ("ftp://a.example/", false),
+            ("file:///etc/passwd", false),
+        ] {
+            assert_eq!(public_url(&url(text)).is_some(), expected, "{text}");
+        }
     }
 
     #[test]

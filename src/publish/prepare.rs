@@ -1,45 +1,67 @@
-//! The format-neutral view of a feed: channel and stories with every string already cleaned
-//! (XML-safe, titles on one line, summaries sanitized), fallbacks applied and ids built.
+//! The format-neutral view of a page: channel and stories with every string already cleaned
+//! (XML-safe, titles on one line and unable to carry markup, summaries sanitized, links
+//! `http(s)` only), fallbacks applied and ids and page URLs built.
 //!
-//! Each output format (RSS, Atom, and later JSON Feed and HTML) only maps this view onto its
-//! own document, so the rules "no empty required element", "titles are plain text" and
-//! "republished HTML is sanitized" live in one place. This module must not know any output
-//! format's syntax.
+//! Each output format (RSS, Atom, JSON Feed, HTML) only maps this view onto its own document,
+//! so the rules "no empty required element", "titles are plain text" and "republished HTML is
+//! sanitized" live in one place. This module must not know any output format's syntax.
 
 use std::collections::HashSet;
 
-use crate::model::{Channel, Story, Timestamp};
+use url::Url;
 
-use super::html_text::{Sanitizer, plain_line, xml_safe};
+use crate::model::{Channel, Source, Story, StoryId, Timestamp};
+
+use super::html_text::{Sanitizer, plain_line, public_url, source_href, xml_safe};
+use super::{Format, output_path};
 
 /// The title given to a story that has neither a title nor a link.
 const UNTITLED: &str = "(untitled)";
 
-/// The merged feed's metadata, cleaned.
+/// One page's metadata and stories, cleaned.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct PreparedChannel {
-    /// Non-empty one-line title (falls back to the site URL).
+    /// Non-empty one-line title: the site's title, then the tag on a tag page (falls back to
+    /// the site URL).
     pub title: String,
-    /// The public site URL.
-    pub link: String,
     /// One-line description; may be empty (formats that require one fall back to the title).
     pub description: String,
-    /// The URL this document is served at.
-    pub self_url: String,
-    /// Build time of the feed.
+    /// The URL of this page's HTML front page: the site itself, or the tag's page.
+    pub home_url: String,
+    /// The tag this page is restricted to, cleaned; `None` for the main page.
+    pub tag: Option<String>,
+    /// When the content last changed.
     pub updated: Timestamp,
+    /// The clock of the build (for relative ages only).
+    pub now: Timestamp,
     /// The stories, in the order given.
     pub stories: Vec<PreparedStory>,
+    /// The public base URL, ending with `/`.
+    base: Url,
+}
+
+impl PreparedChannel {
+    /// Where this page is published in `format`, relative to the base URL.
+    pub fn path(&self, format: Format) -> String {
+        output_path(format, self.tag.as_deref())
+    }
+
+    /// The absolute URL this page is served at in `format` (its self link and feed id).
+    pub fn self_url(&self, format: Format) -> String {
+        url_of(&self.base, &self.path(format))
+    }
 }
 
 /// One story, cleaned.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct PreparedStory {
-    /// The stable id URI (guid / Atom id).
+    /// The story's stable id.
+    pub id: StoryId,
+    /// The stable id URI (guid / Atom id / JSON Feed id).
     pub uri: String,
     /// Non-empty one-line plain-text title.
     pub title: String,
-    /// The original article.
+    /// The original article (`http(s)` only).
     pub link: Option<String>,
     /// Sanitized summary followed by the sources paragraph; may be empty.
     pub html: String,
@@ -49,15 +71,16 @@ pub(super) struct PreparedStory {
     pub published: Timestamp,
     /// Its latest update, never earlier than `published`.
     pub updated: Timestamp,
-    /// Discussion page.
+    /// Discussion page (`http(s)` only).
     pub comments: Option<String>,
     /// Non-empty, one-line, deduplicated categories, in the order given.
     pub categories: Vec<String>,
-    /// Where the story's main entry came from.
-    pub source: Option<PreparedSource>,
+    /// The feeds that carry the story, the first being where its main entry came from. Those
+    /// whose feed URL is not `http(s)` are left out.
+    pub sources: Vec<PreparedSource>,
 }
 
-/// The first source of a story, cleaned.
+/// A source of a story, cleaned.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct PreparedSource {
     /// Non-empty one-line feed name (falls back to the feed URL).
@@ -66,31 +89,55 @@ pub(super) struct PreparedSource {
     pub feed_url: String,
     /// The site the feed belongs to.
     pub site_link: Option<String>,
+    /// Where the source's name links to: its entry, else its site, else its feed.
+    pub href: String,
 }
 
 /// Cleans `channel` and `stories` into the view every format renders from. A story whose id
 /// already appeared earlier in `stories` is left out: a reader must never see one id twice.
 pub(super) fn prepare(channel: &Channel, stories: &[Story]) -> PreparedChannel {
-    let link = xml_safe(channel.link.as_str());
-    let title = non_empty(plain_line(&channel.title)).unwrap_or_else(|| link.clone());
+    let site_title =
+        non_empty(plain_line(&channel.title)).unwrap_or_else(|| xml_safe(channel.link.as_str()));
+    let tag = channel
+        .tag
+        .as_deref()
+        .and_then(|tag| non_empty(plain_line(tag)));
+    let title = match &tag {
+        Some(tag) => format!("{site_title}: {tag}"),
+        None => site_title,
+    };
+    let home_url = match &tag {
+        Some(tag) => url_of(&channel.link, &output_path(Format::Html, Some(tag))),
+        None => xml_safe(channel.link.as_str()),
+    };
     let mut sanitizer = Sanitizer::new();
     let mut seen = HashSet::with_capacity(stories.len());
     PreparedChannel {
         title,
         description: plain_line(&channel.description),
-        self_url: xml_safe(channel.self_url.as_str()),
+        home_url,
+        tag,
         updated: channel.updated,
+        now: channel.now,
         stories: stories
             .iter()
             .filter(|story| seen.insert(story.id))
             .map(|story| prepare_story(channel, story, &mut sanitizer))
             .collect(),
-        link,
+        base: channel.link.clone(),
+    }
+}
+
+/// `path` joined onto the base URL, XML-safe.
+fn url_of(base: &Url, path: &str) -> String {
+    match base.join(path) {
+        Ok(url) => xml_safe(url.as_str()),
+        Err(_) => xml_safe(&format!("{base}{path}")),
     }
 }
 
 fn prepare_story(channel: &Channel, story: &Story, sanitizer: &mut Sanitizer) -> PreparedStory {
-    let link = story.link.as_ref().map(|link| xml_safe(link.as_str()));
+    let link = story.link.as_ref().and_then(public_url);
     let title = non_empty(plain_line(&story.title))
         .or_else(|| link.clone())
         .unwrap_or_else(|| UNTITLED.to_owned());
@@ -101,14 +148,17 @@ fn prepare_story(channel: &Channel, story: &Story, sanitizer: &mut Sanitizer) ->
             categories.push(category);
         }
     }
+    // Relative URLs in the summary resolve against the article; never against a link that
+    // could not be published.
+    let base = story
+        .link
+        .as_ref()
+        .filter(|link| matches!(link.scheme(), "http" | "https"));
     PreparedStory {
+        id: story.id,
         uri: xml_safe(&channel.story_uri(story.id)),
         title,
-        html: sanitizer.description(
-            story.summary.as_deref(),
-            story.link.as_ref(),
-            &story.sources,
-        ),
+        html: sanitizer.description(story.summary.as_deref(), base, &story.sources),
         link,
         author: story
             .author
@@ -116,23 +166,20 @@ fn prepare_story(channel: &Channel, story: &Story, sanitizer: &mut Sanitizer) ->
             .and_then(|author| non_empty(plain_line(author))),
         published: story.published,
         updated: story.updated.max(story.published),
-        comments: story
-            .comments
-            .as_ref()
-            .map(|comments| xml_safe(comments.as_str())),
+        comments: story.comments.as_ref().and_then(public_url),
         categories,
-        source: story.sources.first().map(|source| {
-            let feed_url = xml_safe(source.feed_url.as_str());
-            PreparedSource {
-                name: non_empty(plain_line(&source.feed_name)).unwrap_or_else(|| feed_url.clone()),
-                site_link: source
-                    .site_link
-                    .as_ref()
-                    .map(|site_link| xml_safe(site_link.as_str())),
-                feed_url,
-            }
-        }),
+        sources: story.sources.iter().filter_map(prepare_source).collect(),
     }
+}
+
+fn prepare_source(source: &Source) -> Option<PreparedSource> {
+    let feed_url = public_url(&source.feed_url)?;
+    Some(PreparedSource {
+        name: non_empty(plain_line(&source.feed_name)).unwrap_or_else(|| feed_url.clone()),
+        site_link: source.site_link.as_ref().and_then(public_url),
+        href: source_href(source).unwrap_or_else(|| feed_url.clone()),
+        feed_url,
+    })
 }
 
 fn non_empty(text: String) -> Option<String> {
@@ -141,7 +188,7 @@ fn non_empty(text: String) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{sample_channel, sample_stories};
+    use super::super::test_support::{sample_channel, sample_stories, url};
     use super::*;
 
     #[test]
@@ -183,6 +230,45 @@ mod tests {
         let prepared = prepare(&channel, &stories);
         assert_eq!(prepared.stories.len(), 3);
         assert_eq!(prepared.stories[0].title, "Big breach at Example Corp");
+    }
+
+    #[test]
+    fn only_http_links_are_published() {
+        let channel = sample_channel();
+        let mut stories = sample_stories();
+        stories[0].link = Some(url("javascript:alert(1)"));
+        stories[0].comments = Some(url("data:text/html,hi"));
+        stories[0].sources[0].entry_link = Some(url("vbscript:msgbox(1)"));
+        stories[0].sources[1].feed_url = url("file:///etc/passwd");
+        let prepared = prepare(&channel, &stories);
+        let story = &prepared.stories[0];
+        assert_eq!(story.link, None);
+        assert_eq!(story.comments, None);
+        assert_eq!(story.title, "Big breach at Example Corp");
+        assert_eq!(story.sources.len(), 1);
+        assert_eq!(story.sources[0].href, "https://krebsonsecurity.com/");
+    }
+
+    #[test]
+    fn tag_pages_have_their_own_title_and_urls() {
+        let channel = Channel {
+            tag: Some("rust".to_owned()),
+            ..sample_channel()
+        };
+        let prepared = prepare(&channel, &[]);
+        assert_eq!(prepared.title, "Security front page: rust");
+        assert_eq!(prepared.home_url, "https://front.example.org/tag/rust.html");
+        assert_eq!(
+            prepared.self_url(Format::Atom),
+            "https://front.example.org/tag/rust.atom"
+        );
+        let main = prepare(&sample_channel(), &[]);
+        assert_eq!(main.title, "Security front page");
+        assert_eq!(main.home_url, "https://front.example.org/");
+        assert_eq!(
+            main.self_url(Format::Json),
+            "https://front.example.org/feed.json"
+        );
     }
 
     #[test]
