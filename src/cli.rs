@@ -58,6 +58,21 @@ pub enum Command {
     Feeds(FeedsArgs),
     /// Show why a story ranks where it does: one line per term of its score.
     Explain(ExplainArgs),
+    /// Serve the front page and its feeds over HTTP (and, with --refresh, fetch on a schedule).
+    Serve(ServeArgs),
+}
+
+/// `frontpage serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on; anything but loopback is logged with a warning.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+
+    /// Also fetch the due feeds on this schedule (like `run`), e.g. `10m`; the pages are
+    /// republished after each fetch.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub refresh: Option<Duration>,
 }
 
 /// `frontpage fetch`.
@@ -82,6 +97,10 @@ pub struct PublishArgs {
     /// Where to write (`-` for stdout); needs --format. Without it, --format writes to stdout.
     #[arg(short, long, value_name = "FILE", requires = "format")]
     pub output: Option<PathBuf>,
+
+    /// Only the stories of feeds with this tag (the tag's own page and feeds).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
 
     /// Most stories to publish (default: the configured limit).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -179,6 +198,10 @@ pub enum FeedFormat {
     Rss,
     /// Atom 1.0.
     Atom,
+    /// JSON Feed 1.1.
+    Json,
+    /// The HTML front page.
+    Html,
 }
 
 /// How lists are printed.
@@ -228,6 +251,13 @@ fn parse_now(text: &str) -> Result<Timestamp, String> {
     Timestamp::parse_rfc3339(text).ok_or_else(|| {
         format!("expected an RFC 3339 date-time like 2026-11-28T12:00:00Z, got {text:?}")
     })
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        _ => Err(format!("expected a duration like 10m or 1h, got {text:?}")),
+    }
 }
 
 /// Parses `2d`, `12h 30m`, `2026-11-01` (midnight UTC) or an RFC 3339 date-time.

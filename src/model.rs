@@ -270,6 +270,9 @@ pub struct Channel {
     /// The tag this page is restricted to, or `None` for the main page. Tags are letters,
     /// digits, `-` and `_` (checked by the configuration).
     pub tag: Option<String>,
+    /// Every tag that has pages of its own (the configured feeds' tags): the HTML page links
+    /// a story's category to its tag page only when it is one of these.
+    pub tag_pages: Vec<String>,
 }
 
 impl Channel {

@@ -10,6 +10,7 @@ mod fetch;
 mod publish;
 mod query;
 mod run;
+mod serve;
 
 use std::io::IsTerminal;
 
@@ -45,6 +46,8 @@ pub struct Context {
     pub config: Config,
     /// The clock of this invocation (`--now` or the system's).
     pub now: Timestamp,
+    /// Whether `--now` pinned the clock: long-running commands then keep it.
+    pub clock_fixed: bool,
     /// How much to print.
     pub output: Output,
 }
@@ -73,6 +76,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<Status> {
     let context = Context {
         config,
         now,
+        clock_fixed: cli.now.is_some(),
         output,
     };
     match cli.command {
@@ -82,6 +86,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<Status> {
         Command::Query(args) => query::query(&context, &args),
         Command::Feeds(args) => feeds::feeds(&context, &args),
         Command::Explain(args) => explain::explain(&context, &args),
+        Command::Serve(args) => serve::serve(context, &args),
     }
 }
 

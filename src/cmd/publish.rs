@@ -1,68 +1,145 @@
-//! `frontpage publish`: read the top stories and write the merged feed(s).
+//! `frontpage publish`: choose and order the stories, render every page of the site, and write
+//! the files (or one of them to stdout).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 
 use super::{Context, Status, feed_weights, open_store, visible_feeds};
 use crate::cli::{FeedFormat, Order, PublishArgs};
 use crate::model::{Channel, Story, Timestamp};
 use crate::publish::{self, Format};
 use crate::rank;
-use crate::store::StorySelection;
+use crate::store::{Store, StorySelection};
 
-/// Writes one format to a file or stdout, or, without `--format`, every format into
-/// `[publish].output_dir`.
+/// One rendered file of the site.
+pub(super) struct Output {
+    /// Where it goes, relative to the output folder (and to the site's base URL).
+    pub path: String,
+    /// Its format.
+    pub format: Format,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// When its content last changed.
+    pub updated: Timestamp,
+}
+
+/// Writes one format to a file or stdout, or, without `--format`, every page of the site
+/// (only the tag's, with `--tag`) into `[publish].output_dir`.
 pub fn publish(context: &Context, args: &PublishArgs) -> anyhow::Result<Status> {
     let limit = args.limit.map(|limit| limit as usize);
+    let tags = all_tags(context);
+    if let Some(tag) = &args.tag
+        && !tags.contains(tag)
+    {
+        bail!(
+            "no feed is tagged {tag:?} in {}",
+            context.config.path.display()
+        );
+    }
     let Some(format) = args.format else {
-        publish_all(context, limit, args.order)?;
+        let pages: Vec<Option<&str>> = match &args.tag {
+            Some(tag) => vec![Some(tag.as_str())],
+            None => std::iter::once(None)
+                .chain(tags.iter().map(|tag| Some(tag.as_str())))
+                .collect(),
+        };
+        write_site(context, &render(context, &pages, limit, args.order)?)?;
         return Ok(Status::Success);
     };
     let format = match format {
         FeedFormat::Rss => Format::Rss,
         FeedFormat::Atom => Format::Atom,
+        FeedFormat::Json => Format::Json,
+        FeedFormat::Html => Format::Html,
     };
-    let stories = top_stories(context, limit, args.order)?;
-    let bytes = publish::render(format, &channel(context, &stories), &stories);
+    let outputs = render(context, &[args.tag.as_deref()], limit, args.order)?;
+    let Some(output) = outputs.into_iter().find(|output| output.format == format) else {
+        bail!("format {format} was not rendered");
+    };
     match args.output.as_deref() {
-        None => write_stdout(&bytes)?,
-        Some(path) if path == Path::new("-") => write_stdout(&bytes)?,
-        Some(path) => write_atomically(path, &bytes)?,
+        None => write_stdout(&output.bytes)?,
+        Some(path) if path == Path::new("-") => write_stdout(&output.bytes)?,
+        Some(path) => write_if_changed(path, &output.bytes)?,
     }
     Ok(Status::Success)
 }
 
-/// Writes every format into `[publish].output_dir` (what `run` publishes).
-pub(super) fn publish_all(
-    context: &Context,
-    limit: Option<usize>,
-    order: Order,
-) -> anyhow::Result<()> {
-    let output_dir = &context.config.publish.output_dir;
-    std::fs::create_dir_all(output_dir)
-        .with_context(|| format!("cannot create output folder {}", output_dir.display()))?;
-    let stories = top_stories(context, limit, order)?;
-    for &format in Format::all() {
-        let bytes = publish::render(format, &channel(context, &stories), &stories);
-        write_atomically(&output_dir.join(format.file_name()), &bytes)?;
-    }
-    Ok(())
+/// Writes every page of the site into `[publish].output_dir` (what `run` publishes).
+pub(super) fn publish_all(context: &Context) -> anyhow::Result<()> {
+    write_site(context, &render_site(context)?)
 }
 
-/// The stories to publish: from unmuted configured feeds, within the window, by popularity
-/// (or newest first), at most `limit` (default: the configured one).
+/// Every page of the site: each format for the main page and for every tag, by popularity.
+pub(super) fn render_site(context: &Context) -> anyhow::Result<Vec<Output>> {
+    let tags = all_tags(context);
+    let pages: Vec<Option<&str>> = std::iter::once(None)
+        .chain(tags.iter().map(|tag| Some(tag.as_str())))
+        .collect();
+    render(context, &pages, None, Order::Popular)
+}
+
+/// Every format of each page (`None`: the main page, `Some(tag)`: a tag's page).
+fn render(
+    context: &Context,
+    pages: &[Option<&str>],
+    limit: Option<usize>,
+    order: Order,
+) -> anyhow::Result<Vec<Output>> {
+    let store = open_store(&context.config)?;
+    let tag_pages = all_tags(context);
+    let mut outputs = Vec::with_capacity(pages.len() * Format::all().len());
+    for &tag in pages {
+        let stories = top_stories(context, &store, tag, limit, order)?;
+        let channel = channel(context, &stories, tag, &tag_pages);
+        for &format in Format::all() {
+            outputs.push(Output {
+                path: publish::output_path(format, tag),
+                format,
+                bytes: publish::render(format, &channel, &stories),
+                updated: channel.updated,
+            });
+        }
+    }
+    Ok(outputs)
+}
+
+/// Every tag of the configured feeds, sorted.
+fn all_tags(context: &Context) -> Vec<String> {
+    let mut tags: Vec<String> = context
+        .config
+        .feeds
+        .iter()
+        .flat_map(|feed| feed.tags.iter().cloned())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// The stories of one page: from unmuted configured feeds (with the tag, on a tag page),
+/// within the window, by popularity (or newest first), at most `limit` (default: the
+/// configured one). Each story's categories gain its feeds' tags.
 fn top_stories(
     context: &Context,
+    store: &Store,
+    tag: Option<&str>,
     limit: Option<usize>,
     order: Order,
 ) -> anyhow::Result<Vec<Story>> {
     let config = &context.config;
-    let feeds = visible_feeds(config);
+    let mut feeds = visible_feeds(config);
+    if let Some(tag) = tag {
+        feeds.retain(|name| {
+            config
+                .feeds
+                .iter()
+                .any(|feed| &feed.name == name && feed.tags.iter().any(|own| own == tag))
+        });
+    }
     let limit = limit.unwrap_or(config.publish.limit);
-    let store = open_store(config)?;
-    let stories = store.stories(&StorySelection {
+    let mut stories = store.stories(&StorySelection {
         feeds: &feeds,
         since: context.now.minus(config.publish.window),
         limit: match order {
@@ -70,6 +147,17 @@ fn top_stories(
             Order::Popular => usize::MAX,
         },
     })?;
+    for story in &mut stories {
+        for member in &story.members {
+            if let Some(feed) = config
+                .feeds
+                .iter()
+                .find(|feed| feed.name == member.feed_name)
+            {
+                story.categories.extend(feed.tags.iter().cloned());
+            }
+        }
+    }
     Ok(match order {
         Order::Recent => stories,
         Order::Popular => {
@@ -89,9 +177,15 @@ fn top_stories(
     })
 }
 
-/// The main page's channel. Its `updated` is the newest story update (the epoch when there
-/// are none), so unchanged content gives byte-identical files.
-fn channel(context: &Context, stories: &[Story]) -> Channel {
+/// The page's metadata. `updated` is the newest story update (the epoch when there are no
+/// stories), never the clock, so a page whose stories did not change renders the same bytes
+/// and is not rewritten.
+fn channel(
+    context: &Context,
+    stories: &[Story],
+    tag: Option<&str>,
+    tag_pages: &[String],
+) -> Channel {
     let publish = &context.config.publish;
     Channel {
         title: publish.title.clone(),
@@ -99,12 +193,24 @@ fn channel(context: &Context, stories: &[Story]) -> Channel {
         description: publish.description.clone(),
         updated: stories
             .iter()
-            .map(|story| story.updated.max(story.published))
+            .map(|story| story.updated)
             .max()
             .unwrap_or(Timestamp::from_unix(0)),
         now: context.now,
-        tag: None,
+        tag: tag.map(str::to_owned),
+        tag_pages: tag_pages.to_vec(),
     }
+}
+
+/// Writes the outputs into `[publish].output_dir`, skipping files whose bytes are unchanged.
+fn write_site(context: &Context, outputs: &[Output]) -> anyhow::Result<()> {
+    let output_dir = &context.config.publish.output_dir;
+    std::fs::create_dir_all(output_dir)
+        .with_context(|| format!("cannot create output folder {}", output_dir.display()))?;
+    for output in outputs {
+        write_if_changed(&output_dir.join(&output.path), &output.bytes)?;
+    }
+    Ok(())
 }
 
 fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
@@ -115,6 +221,15 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
         .context("cannot write to stdout")
 }
 
+/// Replaces `path` with `bytes` unless it already holds exactly them: a file whose content did
+/// not change keeps its modification time, so web servers keep their ETags.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if std::fs::read(path).is_ok_and(|existing| existing == bytes) {
+        return Ok(());
+    }
+    write_atomically(path, bytes)
+}
+
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader
 /// sees the old file or the new one, never half of one.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -123,6 +238,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         _ => PathBuf::from("."),
     };
     let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(&folder)?;
         let mut file = tempfile::Builder::new()
             .prefix(".frontpage-")
             .suffix(".tmp")

@@ -3,7 +3,6 @@
 use super::fetch::{fetch_locked, status_of};
 use super::publish::publish_all;
 use super::{Context, Status};
-use crate::cli::Order;
 use crate::pipeline::FetchOptions;
 
 /// Fetches the due feeds and publishes every configured output. Feeds that fail make the exit
@@ -12,6 +11,6 @@ pub fn run(context: &Context) -> anyhow::Result<Status> {
     let Some(report) = fetch_locked(context, &FetchOptions::default())? else {
         return Ok(Status::Success);
     };
-    publish_all(context, None, Order::Popular)?;
+    publish_all(context)?;
     Ok(status_of(&report))
 }

@@ -77,7 +77,7 @@ pub(super) fn render(page: &PreparedChannel) -> Vec<u8> {
     } else {
         html.push_str("<ol>\n");
         for story in &page.stories {
-            html.push_str(&story_item(story, page.now, &here));
+            html.push_str(&story_item(story, page, &here));
         }
         html.push_str("</ol>\n");
     }
@@ -88,7 +88,8 @@ pub(super) fn render(page: &PreparedChannel) -> Vec<u8> {
 }
 
 /// One story as a list item: linked title, then sources, age and comments, then tags.
-fn story_item(story: &PreparedStory, now: Timestamp, here: &str) -> String {
+fn story_item(story: &PreparedStory, page: &PreparedChannel, here: &str) -> String {
+    let now = page.now;
     let mut item = format!("<li id=\"story-{}\">\n", story.id);
     let title = escape_html(&story.title);
     match &story.link {
@@ -127,7 +128,7 @@ fn story_item(story: &PreparedStory, now: Timestamp, here: &str) -> String {
         let tags: Vec<String> = story
             .categories
             .iter()
-            .map(|category| tag_link(category, here))
+            .map(|category| tag_link(category, here, &page.tag_pages))
             .collect();
         item.push_str(&format!("<p class=\"tags\">{}</p>\n", tags.join(" ")));
     }
@@ -143,10 +144,10 @@ fn source_link(name: &str, href: &str) -> String {
     )
 }
 
-/// A category, linked to its tag page when it can have one (a tag name); plain text
+/// A category, linked to its tag page when it has one (a configured tag); plain text
 /// otherwise.
-fn tag_link(category: &str, here: &str) -> String {
-    if is_tag_name(category) {
+fn tag_link(category: &str, here: &str, tag_pages: &[String]) -> String {
+    if is_tag_name(category) && tag_pages.iter().any(|tag| tag == category) {
         let target = output_path(Format::Html, Some(category));
         format!(
             "<a href=\"{}\">{}</a>",

@@ -34,6 +34,8 @@ pub(super) struct PreparedChannel {
     pub updated: Timestamp,
     /// The clock of the build (for relative ages only).
     pub now: Timestamp,
+    /// The tags that have pages of their own.
+    pub tag_pages: Vec<String>,
     /// The stories, in the order given.
     pub stories: Vec<PreparedStory>,
     /// The public base URL, ending with `/`.
@@ -119,6 +121,7 @@ pub(super) fn prepare(channel: &Channel, stories: &[Story]) -> PreparedChannel {
         tag,
         updated: channel.updated,
         now: channel.now,
+        tag_pages: channel.tag_pages.clone(),
         stories: stories
             .iter()
             .filter(|story| seen.insert(story.id))
@@ -144,7 +147,10 @@ fn prepare_story(channel: &Channel, story: &Story, sanitizer: &mut Sanitizer) ->
     let mut categories: Vec<String> = Vec::with_capacity(story.categories.len());
     for category in &story.categories {
         let category = plain_line(category);
-        if !category.is_empty() && !categories.contains(&category) {
+        let seen = categories
+            .iter()
+            .any(|known: &String| known.to_lowercase() == category.to_lowercase());
+        if !category.is_empty() && !seen {
             categories.push(category);
         }
     }

@@ -32,6 +32,7 @@ pub(super) fn sample_channel() -> Channel {
         updated: time("2026-11-28T13:00:00Z"),
         now: time("2026-11-28T13:00:00Z"),
         tag: None,
+        tag_pages: ["breach", "ok-tag", "security"].map(str::to_owned).to_vec(),
     }
 }
 

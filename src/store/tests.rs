@@ -884,7 +884,15 @@ fn a_ranked_feed_keeps_the_positions_of_its_latest_fetch_only() {
         entry("b", "Second story on the front page", NOW),
     ]);
     store
-        .record_fetched(feed_id, &second, &Validators::default(), 200, None, now, now)
+        .record_fetched(
+            feed_id,
+            &second,
+            &Validators::default(),
+            200,
+            None,
+            now,
+            now,
+        )
         .unwrap();
     let names = vec!["HN".to_string()];
     let position = |key: &str| {

@@ -19,6 +19,10 @@ const OWNERS: &[(&str, &str)] = &[
     ("atom_syndication::", "src/publish/"),
     ("ammonia::", "src/publish/"),
     ("anyhow::", "src/cmd/"),
+    ("hyper::", "src/serve.rs"),
+    ("hyper_util::", "src/serve.rs"),
+    ("http_body_util::", "src/serve.rs"),
+    ("flate2::", "src/serve.rs"),
     ("tracing_subscriber::", "src/cmd/"),
 ];
 

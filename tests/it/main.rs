@@ -9,5 +9,6 @@ mod commands;
 mod end_to_end;
 mod etiquette;
 mod failures;
+mod publishing;
 mod ranking;
 mod stories;
