@@ -11,4 +11,5 @@ mod etiquette;
 mod failures;
 mod publishing;
 mod ranking;
+mod serving;
 mod stories;
