@@ -68,10 +68,13 @@ fn main() -> anyhow::Result<()> {
          title = \"frontpage demo\"\n\
          link = \"http://127.0.0.1:8080/\"\n\n",
     );
+    // Every sample is served from 127.0.0.1, so by default they would all be one group (the
+    // host): one source for coverage, and the per-group cap would hide most stories. Each
+    // sample stands for a different site, so each gets a group of its own.
     for (name, path, fixture) in SAMPLES {
         server.route(path, Reply::fixture(fixture).etag("\"demo-1\""));
         config.push_str(&format!(
-            "[[feed]]\nname = \"{name}\"\nurl = \"{}\"\ntags = [\"demo\"]\n\n",
+            "[[feed]]\nname = \"{name}\"\nurl = \"{}\"\ngroup = \"{name}\"\ntags = [\"demo\"]\n\n",
             server.url(path)
         ));
     }
