@@ -201,3 +201,32 @@ fn serve_refuses_an_address_in_use() {
         run.stderr
     );
 }
+
+#[test]
+fn serving_beyond_loopback_is_allowed_with_a_warning() {
+    let project = Project::with_config("");
+    let mut child = project
+        .command(NOW, &["serve", "--listen", "0.0.0.0:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start frontpage serve");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        let done = line.starts_with("frontpage: serving");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        seen.iter()
+            .any(|line| line.contains("not a loopback address")),
+        "{seen:#?}"
+    );
+}
