@@ -60,6 +60,67 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Serve the front page and its feeds over HTTP (and, with --refresh, fetch on a schedule).
     Serve(ServeArgs),
+    /// Add a feed to feeds.toml (given a web page, find its feeds).
+    Add(AddArgs),
+    /// Add the feeds of an OPML file to feeds.toml.
+    Import(ImportArgs),
+    /// Write every feed as OPML 2.0.
+    Export(ExportArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff).
+    Manpage,
+}
+
+/// `frontpage add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A feed's URL, or a web page that links its feeds.
+    #[arg(value_name = "URL")]
+    pub url: url::Url,
+
+    /// The feed's name (default: the feed's own title).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// A tag for the feed; repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+/// `frontpage import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file.
+    #[arg(value_name = "FILE.opml")]
+    pub file: PathBuf,
+}
+
+/// `frontpage export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write (default: stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `frontpage completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Shells with completion scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
 }
 
 /// `frontpage serve`.
@@ -144,6 +205,14 @@ pub enum ReportFormat {
 /// `frontpage query`.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
+    /// Words to search for in titles, summaries and content: `word`, `"a phrase"`, `-excluded`.
+    #[arg(value_name = "WORDS")]
+    pub words: Vec<String>,
+
+    /// Only entries of feeds with this tag; repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
     /// Only entries of this feed (by name); repeatable.
     #[arg(long = "feed", value_name = "NAME")]
     pub feeds: Vec<String>,
@@ -169,13 +238,25 @@ pub struct QueryArgs {
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: u32,
 
-    /// Row order: newest first, or by the story's popularity score.
-    #[arg(long, value_enum, default_value_t = Order::Recent)]
-    pub order: Order,
+    /// Row order: newest first, by the story's popularity score, or by how well the entry
+    /// matches the words (default: relevance when words are given, else recent).
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub order: Option<QueryOrder>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+}
+
+/// How `query` orders its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryOrder {
+    /// Newest first.
+    Recent,
+    /// By the story's popularity score.
+    Popular,
+    /// By full-text relevance (bm25); needs words.
+    Relevance,
 }
 
 /// `frontpage feeds`.
@@ -207,10 +288,14 @@ pub enum FeedFormat {
 /// How lists are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
-    /// An aligned table for people.
+    /// An aligned table for people, fitted to the terminal.
     Table,
     /// One JSON array for scripts.
     Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
 }
 
 /// A point in time given on the command line: relative to the clock, or absolute.
@@ -245,6 +330,28 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     Cli::parse_from(args)
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(shell, &mut command, "frontpage", &mut script);
+    script
+}
+
+/// The manual page, in roff.
+pub fn manpage() -> std::io::Result<Vec<u8>> {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    Ok(page)
 }
 
 fn parse_now(text: &str) -> Result<Timestamp, String> {

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use url::Url;
 
+use super::output::{self, Column};
 use super::{Context, Status, open_store};
 use crate::cli::{FeedsArgs, ListFormat};
 use crate::config::{self, Config};
@@ -40,15 +41,11 @@ pub fn feeds(context: &Context, args: &FeedsArgs) -> anyhow::Result<Status> {
         &context.config
     };
     let statuses = store.feed_statuses(&configured(config))?;
-    let text = match args.format {
-        ListFormat::Json => {
-            let items: Vec<FeedJson<'_>> = statuses.iter().map(to_json).collect();
-            let mut text = serde_json::to_string_pretty(&items)?;
-            text.push('\n');
-            text
-        }
-        ListFormat::Table => to_table(&statuses, context.now),
-    };
+    let records: Vec<FeedJson<'_>> = statuses.iter().map(to_json).collect();
+    // People read relative times; CSV, for programs, gets absolute ones.
+    let relative_times = args.format == ListFormat::Table;
+    let cells = to_cells(&statuses, context.now, relative_times);
+    let text = output::render(args.format, &COLUMNS, &cells, &records)?;
     print!("{text}");
     Ok(Status::Success)
 }
@@ -106,16 +103,50 @@ fn to_json(status: &FeedStatus) -> FeedJson<'_> {
     }
 }
 
-fn to_table(statuses: &[FeedStatus], now: Timestamp) -> String {
-    let when = |moment: Option<Timestamp>| {
-        moment.map_or_else(|| "-".to_string(), |moment| relative(moment, now))
+/// The columns of `feeds` as a table or CSV.
+const COLUMNS: [Column; 7] = [
+    Column {
+        title: "FEED",
+        shrinks: true,
+    },
+    Column {
+        title: "STATUS",
+        shrinks: true,
+    },
+    Column {
+        title: "LAST FETCH",
+        shrinks: false,
+    },
+    Column {
+        title: "NEXT DUE",
+        shrinks: false,
+    },
+    Column {
+        title: "ENTRIES",
+        shrinks: false,
+    },
+    Column {
+        title: "ERRORS",
+        shrinks: false,
+    },
+    Column {
+        title: "LAST ERROR",
+        shrinks: true,
+    },
+];
+
+fn to_cells(statuses: &[FeedStatus], now: Timestamp, relative_times: bool) -> Vec<Vec<String>> {
+    let when = |moment: Option<Timestamp>| match moment {
+        None => "-".to_string(),
+        Some(moment) if relative_times => relative(moment, now),
+        Some(moment) => moment.to_rfc3339(),
     };
-    let rows: Vec<Vec<String>> = statuses
+    statuses
         .iter()
         .map(|status| {
             let mut state = match status.failing_since {
                 Some(since) if status.consecutive_errors > 0 && status.status != "gone" => {
-                    format!("failing since {}", relative(since, now))
+                    format!("failing since {}", when(Some(since)))
                 }
                 _ => status.status.clone(),
             };
@@ -132,19 +163,7 @@ fn to_table(statuses: &[FeedStatus], now: Timestamp) -> String {
                 status.last_error.clone().unwrap_or_default(),
             ]
         })
-        .collect();
-    render_table(
-        &[
-            "FEED",
-            "STATUS",
-            "LAST FETCH",
-            "NEXT DUE",
-            "ENTRIES",
-            "ERRORS",
-            "LAST ERROR",
-        ],
-        &rows,
-    )
+        .collect()
 }
 
 /// `3h ago`, `in 40m`, or `now`, to the largest whole unit.
@@ -162,30 +181,4 @@ fn relative(moment: Timestamp, now: Timestamp) -> String {
     } else {
         format!("in {amount}")
     }
-}
-
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-pub(super) fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|title| title.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut text = String::new();
-    let header: Vec<String> = header.iter().map(|title| (*title).to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
-        let last = row.len().saturating_sub(1);
-        for (index, cell) in row.iter().enumerate() {
-            if index == last {
-                text.push_str(cell);
-            } else {
-                let padding = widths[index] - cell.chars().count();
-                text.push_str(cell);
-                text.push_str(&" ".repeat(padding + 2));
-            }
-        }
-        text.push('\n');
-    }
-    text
 }

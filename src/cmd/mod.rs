@@ -4,9 +4,12 @@
 //! This is where errors become `anyhow` errors with context; the modules below return typed
 //! errors. Nothing here parses feeds, speaks HTTP or writes SQL.
 
+mod add;
 mod explain;
 mod feeds;
 mod fetch;
+mod opml;
+mod output;
 mod publish;
 mod query;
 mod run;
@@ -71,6 +74,18 @@ pub fn execute(cli: Cli) -> anyhow::Result<Status> {
         interactive: std::io::stderr().is_terminal(),
     };
     init_logging(output);
+    // These describe the program itself: no configuration needed.
+    match &cli.command {
+        Command::Completions(args) => {
+            write_stdout(&crate::cli::completions(args.shell))?;
+            return Ok(Status::Success);
+        }
+        Command::Manpage => {
+            write_stdout(&crate::cli::manpage().context("cannot render the manual page")?)?;
+            return Ok(Status::Success);
+        }
+        _ => {}
+    }
     let now = cli.now.unwrap_or_else(system_now);
     let config = config::load(&cli.config)?;
     let context = Context {
@@ -87,7 +102,22 @@ pub fn execute(cli: Cli) -> anyhow::Result<Status> {
         Command::Feeds(args) => feeds::feeds(&context, &args),
         Command::Explain(args) => explain::explain(&context, &args),
         Command::Serve(args) => serve::serve(context, &args),
+        Command::Add(args) => add::add(&context, &args),
+        Command::Import(args) => opml::import(&context, &args),
+        Command::Export(args) => opml::export(&context, &args),
+        // Answered above, before the configuration is read.
+        Command::Completions(_) | Command::Manpage => Ok(Status::Success),
     }
+}
+
+/// Writes `bytes` to stdout and flushes.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")
 }
 
 /// Opens the configured database, creating it when missing.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
-use super::{Context, Status, feed_weights, open_store, visible_feeds};
+use super::{Context, Status, feed_weights, open_store, visible_feeds, write_stdout};
 use crate::cli::{FeedFormat, Order, PublishArgs};
 use crate::model::{Channel, Story, Timestamp};
 use crate::publish::{self, Format};
@@ -211,14 +211,6 @@ fn write_site(context: &Context, outputs: &[Output]) -> anyhow::Result<()> {
         write_if_changed(&output_dir.join(&output.path), &output.bytes)?;
     }
     Ok(())
-}
-
-fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")
 }
 
 /// Replaces `path` with `bytes` unless it already holds exactly them: a file whose content did

@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use std::collections::HashMap;
 
+use super::output::{self, Column};
 use super::{Context, Status, feed_weights, open_store, visible_feeds};
-use crate::cli::{ListFormat, Order, QueryArgs};
-use crate::model::StoryId;
+use crate::cli::{ListFormat, QueryArgs, QueryOrder};
+use crate::model::{StoryId, Timestamp};
 use crate::rank;
 use crate::store::{EntryFilter, EntryRow, Store, StoryRow};
 
@@ -54,7 +55,7 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
         None => None,
     };
     let limit = args.limit as usize;
-    let popular = args.order == Order::Popular;
+    let popular = args.order == Some(QueryOrder::Popular);
     let filter = EntryFilter {
         feeds: args.feeds.clone(),
         since: args.since.map(|when| when.resolve(context.now)),
@@ -72,11 +73,7 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
             rows.sort_by(|a, b| by_score(&scores, a.id, b.id));
             rows.truncate(limit);
         }
-        let text = match args.format {
-            ListFormat::Json => stories_to_json(&rows)?,
-            ListFormat::Table => stories_to_table(&rows),
-        };
-        print!("{text}");
+        print!("{}", render_stories(args.format, &rows)?);
         return Ok(Status::Success);
     }
     let mut rows = store.entries(&filter)?;
@@ -86,11 +83,7 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
         rows.sort_by(|a, b| by_score(&scores, a.story_id, b.story_id));
         rows.truncate(limit);
     }
-    let text = match args.format {
-        ListFormat::Json => to_json(&rows)?,
-        ListFormat::Table => to_table(&rows),
-    };
-    print!("{text}");
+    print!("{}", render_entries(args.format, &rows)?);
     Ok(Status::Success)
 }
 
@@ -124,8 +117,52 @@ fn by_score(scores: &HashMap<StoryId, f64>, a: StoryId, b: StoryId) -> std::cmp:
     score(b).total_cmp(&score(a))
 }
 
-fn to_json(rows: &[EntryRow]) -> anyhow::Result<String> {
-    let items: Vec<EntryJson<'_>> = rows
+/// The entry columns of a table or CSV.
+const ENTRY_COLUMNS: [Column; 4] = [
+    Column {
+        title: "PUBLISHED",
+        shrinks: false,
+    },
+    Column {
+        title: "FEED",
+        shrinks: true,
+    },
+    Column {
+        title: "TITLE",
+        shrinks: true,
+    },
+    Column {
+        title: "LINK",
+        shrinks: true,
+    },
+];
+
+/// The story columns of a table or CSV.
+const STORY_COLUMNS: [Column; 5] = [
+    Column {
+        title: "STORY",
+        shrinks: false,
+    },
+    Column {
+        title: "PUBLISHED",
+        shrinks: false,
+    },
+    Column {
+        title: "SOURCES",
+        shrinks: false,
+    },
+    Column {
+        title: "TITLE",
+        shrinks: true,
+    },
+    Column {
+        title: "FEEDS",
+        shrinks: true,
+    },
+];
+
+fn render_entries(format: ListFormat, rows: &[EntryRow]) -> anyhow::Result<String> {
+    let records: Vec<EntryJson<'_>> = rows
         .iter()
         .map(|row| EntryJson {
             id: row.id.0,
@@ -137,31 +174,22 @@ fn to_json(rows: &[EntryRow]) -> anyhow::Result<String> {
             first_seen: row.first_seen.to_rfc3339(),
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&items)?;
-    text.push('\n');
-    Ok(text)
-}
-
-fn to_table(rows: &[EntryRow]) -> String {
-    let table: Vec<Vec<String>> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
             vec![
-                row.published
-                    .to_chrono()
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                published_cell(format, row.published),
                 row.feed_name.clone(),
                 row.title.clone().unwrap_or_default(),
                 row.link.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    super::feeds::render_table(&["PUBLISHED", "FEED", "TITLE", "LINK"], &table)
+    output::render(format, &ENTRY_COLUMNS, &cells, &records)
 }
 
-fn stories_to_json(rows: &[StoryRow]) -> anyhow::Result<String> {
-    let items: Vec<StoryJson<'_>> = rows
+fn render_stories(format: ListFormat, rows: &[StoryRow]) -> anyhow::Result<String> {
+    let records: Vec<StoryJson<'_>> = rows
         .iter()
         .map(|row| StoryJson {
             story: row.id.0,
@@ -172,26 +200,26 @@ fn stories_to_json(rows: &[StoryRow]) -> anyhow::Result<String> {
             feeds: &row.feeds,
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&items)?;
-    text.push('\n');
-    Ok(text)
-}
-
-fn stories_to_table(rows: &[StoryRow]) -> String {
-    let table: Vec<Vec<String>> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
             vec![
                 row.id.to_string(),
-                row.published
-                    .to_chrono()
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                published_cell(format, row.published),
                 row.feeds.len().to_string(),
                 row.title.clone().unwrap_or_default(),
                 row.feeds.join(", "),
             ]
         })
         .collect();
-    super::feeds::render_table(&["STORY", "PUBLISHED", "SOURCES", "TITLE", "FEEDS"], &table)
+    output::render(format, &STORY_COLUMNS, &cells, &records)
+}
+
+/// A time as a table shows it (`2026-11-28 12:00`) or as CSV carries it (RFC 3339).
+fn published_cell(format: ListFormat, moment: Timestamp) -> String {
+    if format == ListFormat::Table {
+        moment.to_chrono().format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        moment.to_rfc3339()
+    }
 }

@@ -92,3 +92,25 @@ fn the_root_feeds_toml_is_valid() {
     let feeds = project.feeds();
     assert!((15..=30).contains(&feeds.len()), "{} feeds", feeds.len());
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_cli_definition() {
+    let project = Project::with_config("");
+    for shell in ["bash", "zsh", "fish"] {
+        let run = project.run(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for word in ["frontpage", "fetch", "publish", "explain", "--format"] {
+            assert!(run.stdout.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let man = project.run(&["manpage"]);
+    assert_eq!(man.code, 0);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH frontpage"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
+    // Neither needs a configuration file.
+    let elsewhere = project.run(&["-c", "missing.toml", "completions", "bash"]);
+    assert_eq!(elsewhere.code, 0);
+}
