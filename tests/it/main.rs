@@ -9,6 +9,7 @@ mod commands;
 mod end_to_end;
 mod etiquette;
 mod failures;
+mod faults;
 mod publishing;
 mod ranking;
 mod serving;

@@ -87,6 +87,13 @@ impl Project {
         serde_json::from_str(&run.stdout).expect("query prints JSON")
     }
 
+    /// Every stored entry (`query --format json` without a practical limit), parsed.
+    pub fn entries_all(&self) -> Vec<serde_json::Value> {
+        let run = self.run(&["query", "--format", "json", "--limit", "1000000"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str(&run.stdout).expect("query prints JSON")
+    }
+
     /// `feeds --format json`, parsed.
     pub fn feeds(&self) -> Vec<serde_json::Value> {
         let run = self.run(&["feeds", "--format", "json"]);
