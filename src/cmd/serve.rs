@@ -2,7 +2,8 @@
 //!
 //! The pages are rendered exactly as `publish` renders them and swapped in whole, so a reader
 //! never sees half a feed. With `--refresh`, the same fetch as `run` runs on that schedule
-//! under the same run lock, so a cron `run` and `serve --refresh` never fetch at once.
+//! under the same run lock, so a cron `run` and `serve --refresh` never fetch at once; the
+//! first fetch runs as soon as the server is listening.
 //! Without it, the pages are re-rendered every minute from the database (which a cron `run`
 //! may have updated) so ages and ranks stay current.
 
@@ -65,8 +66,14 @@ pub fn serve(mut context: Context, args: &ServeArgs) -> anyhow::Result<Status> {
     runtime.block_on(async move {
         let refresher = tokio::spawn(async move {
             let period = refresh.unwrap_or(RERENDER_EVERY);
+            // With --refresh the first fetch runs at once, so a fresh install does not serve
+            // an empty site for a whole period.
+            let mut wait = refresh.is_none();
             loop {
-                tokio::time::sleep(period).await;
+                if wait {
+                    tokio::time::sleep(period).await;
+                }
+                wait = true;
                 if !context.clock_fixed {
                     context.now = system_now();
                 }
