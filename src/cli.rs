@@ -205,7 +205,8 @@ pub enum ReportFormat {
 /// `frontpage query`.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// Words to search for in titles, summaries and content: `word`, `"a phrase"`, `-excluded`.
+    /// Words to search for in titles, summaries and content: `word`, `"a phrase"`, `-excluded`
+    /// (put excluded words after `--` or quote the search: `query -- rust -go`).
     #[arg(value_name = "WORDS")]
     pub words: Vec<String>,
 

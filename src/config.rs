@@ -4,9 +4,10 @@
 //! names are unique, relative paths are resolved against the file's folder. This module
 //! never touches the network or the database.
 //!
-//! [`rewrite_feed_urls`] is the one writer of `feeds.toml`: it replaces feed URLs in place
-//! and leaves every other byte of the file as the user wrote it. This module is the only
-//! user of `toml` (reading) and `toml_edit` (locating what to rewrite).
+//! [`rewrite_feed_urls`] and [`append_feeds`] are the only writers of `feeds.toml`: one
+//! replaces feed URLs in place, the other adds `[[feed]]` tables at the end, and both leave
+//! every other byte of the file as the user wrote it. This module is the only user of `toml`
+//! (reading) and `toml_edit` (locating what to rewrite, printing what to add).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -361,6 +362,180 @@ fn quoted_list(names: &[String]) -> String {
         .map(|name| format!("{name:?}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A feed to append to `feeds.toml` as a new `[[feed]]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFeed {
+    /// Its name (must not be taken).
+    pub name: String,
+    /// Its URL.
+    pub url: Url,
+    /// Its tags, in order (the key is left out when there are none).
+    pub tags: Vec<String>,
+}
+
+/// Why feeds could not be appended to `feeds.toml`; in every case the file is untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The file could not be read.
+    #[error("cannot read {}: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The new file could not be written or moved into place.
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A new feed is not valid as `feeds.toml` would hold it (an empty name, a name already
+    /// taken, a bad tag or URL).
+    #[error("cannot add feed {name:?}: {message}")]
+    InvalidFeed {
+        /// The new feed's name.
+        name: String,
+        /// What is wrong, as the configuration check says it.
+        message: String,
+    },
+    /// The file itself is not a valid configuration.
+    #[error(transparent)]
+    Invalid(ConfigError),
+}
+
+/// Appends `feeds` to the configuration file at `path`, each as a `[[feed]]` table with its
+/// `name`, `url` and `tags`, and returns the configuration as now written.
+///
+/// The new text is validated as a whole before anything is written (so an invalid name or
+/// tag is refused with the configuration's own message), then written atomically like
+/// [`rewrite_feed_urls`] does (temporary file renamed over the old one; symlinks followed,
+/// permissions kept). Every existing byte stays as it was: comments, order, spacing, a
+/// missing final newline (one is added before the new tables). With no feeds, nothing is
+/// written.
+pub fn append_feeds(path: &Path, feeds: &[NewFeed]) -> Result<Config, AppendError> {
+    let target = std::fs::canonicalize(path).map_err(|error| AppendError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let text = std::fs::read_to_string(&target).map_err(|error| AppendError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let (new_text, config) = with_feeds_appended(&text, path, feeds)?;
+    if new_text != text {
+        write_atomically(&target, &new_text).map_err(|error| AppendError::Write {
+            path: path.to_path_buf(),
+            error,
+        })?;
+    }
+    Ok(config)
+}
+
+/// `text`, the configuration file at `path`, with `feeds` appended as [`append_feeds`]
+/// writes them, and the configuration it validates to. Pure.
+///
+/// `toml_edit` prints the new tables, which are appended to the text as it is rather than
+/// through an edited document, so that the existing text is kept exactly (as for
+/// [`rewrite_feed_urls`]); a file whose lines end with CRLF gets CRLF lines.
+pub fn with_feeds_appended(
+    text: &str,
+    path: &Path,
+    feeds: &[NewFeed],
+) -> Result<(String, Config), AppendError> {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut appended = text.to_string();
+    if !feeds.is_empty() && !appended.is_empty() {
+        if !appended.ends_with('\n') {
+            appended.push_str(newline);
+        }
+        if !appended.ends_with(&format!("{newline}{newline}")) {
+            appended.push_str(newline);
+        }
+    }
+    // Where each new table starts, to tell which feed a validation error is about.
+    let mut table_starts = Vec::with_capacity(feeds.len());
+    for (index, feed) in feeds.iter().enumerate() {
+        if index > 0 {
+            appended.push_str(newline);
+        }
+        table_starts.push(appended.len());
+        appended.push_str(&feed_table(feed).replace('\n', newline));
+    }
+    match parse(&appended, path) {
+        Ok(config) => Ok((appended, config)),
+        Err(error) => {
+            let ConfigError::Invalid {
+                line, ref message, ..
+            } = error
+            else {
+                return Err(AppendError::Invalid(error));
+            };
+            // The feed whose table holds the faulty line, if any.
+            let faulty = table_starts
+                .iter()
+                .rposition(|start| line_column(&appended, *start).0 <= line);
+            match faulty {
+                Some(index) => Err(AppendError::InvalidFeed {
+                    name: feeds[index].name.clone(),
+                    message: message.clone(),
+                }),
+                None => Err(AppendError::Invalid(error)),
+            }
+        }
+    }
+}
+
+/// `feed` as a `[[feed]]` table, printed by `toml_edit` (which quotes and escapes the
+/// values), ending with a newline.
+fn feed_table(feed: &NewFeed) -> String {
+    let mut table = toml_edit::Table::new();
+    table.insert("name", toml_edit::value(feed.name.as_str()));
+    table.insert("url", toml_edit::value(feed.url.as_str()));
+    if !feed.tags.is_empty() {
+        let tags: toml_edit::Array = feed.tags.iter().map(String::as_str).collect();
+        table.insert("tags", toml_edit::value(tags));
+    }
+    let mut feeds = toml_edit::ArrayOfTables::new();
+    feeds.push(table);
+    let mut document = toml_edit::DocumentMut::new();
+    document.insert("feed", toml_edit::Item::ArrayOfTables(feeds));
+    document.to_string()
+}
+
+/// The configured feed that already fetches `url` (by [`same_feed_url`]).
+pub fn subscribed_feed<'a>(config: &'a Config, url: &Url) -> Option<&'a FeedSpec> {
+    let key = feed_url_key(url);
+    config
+        .feeds
+        .iter()
+        .find(|feed| feed_url_key(&feed.url) == key)
+}
+
+/// Whether two URLs are the same feed: the same address apart from http vs https, a leading
+/// `www.`, a trailing slash and a fragment.
+pub fn same_feed_url(a: &Url, b: &Url) -> bool {
+    feed_url_key(a) == feed_url_key(b)
+}
+
+/// What two URLs of the same feed have in common (see [`same_feed_url`]).
+fn feed_url_key(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let port = url
+        .port()
+        .map(|port| format!(":{port}"))
+        .unwrap_or_default();
+    let path = url.path().trim_end_matches('/');
+    let query = url
+        .query()
+        .map(|query| format!("?{query}"))
+        .unwrap_or_default();
+    format!("{host}{port}{path}{query}")
 }
 
 const DEFAULT_DATABASE: &str = "frontpage.db";
@@ -1629,5 +1804,269 @@ title = "Front"   # last"#;
         );
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 2, "no temporary file is left behind");
+    }
+}
+
+/// [`append_feeds`] and [`subscribed_feed`].
+#[cfg(test)]
+mod append_tests {
+    use super::*;
+
+    /// A hand-written file: comments everywhere, odd spacing, a feed, and no final newline.
+    const COMMENTED: &str = "# my feeds\n\n[settings]\ninterval = \"30m\"   # often\n\n\
+                             # --- news ---\n[[feed]]\n  name = 'Krebs'   # the one\nurl=\"https://krebsonsecurity.com/feed/\"\n\
+                             tags = [ \"security\" ]\n\n[publish]\ntitle = \"Front\"   # last";
+
+    /// A feed to append.
+    fn new_feed(name: &str, url: &str, tags: &[&str]) -> NewFeed {
+        NewFeed {
+            name: name.to_string(),
+            url: Url::parse(url).unwrap(),
+            tags: tags.iter().map(|tag| (*tag).to_string()).collect(),
+        }
+    }
+
+    /// `text` in `feeds.toml` in a new temporary folder.
+    fn feeds_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feeds.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    /// Appending `feeds` to a file holding `before` leaves it holding exactly `after`, and
+    /// the returned configuration is what the file now loads as.
+    fn check_append(before: &str, feeds: &[NewFeed], after: &str) {
+        let (_dir, path) = feeds_file(before);
+        let config = append_feeds(&path, feeds).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), after);
+        assert_eq!(load(&path).unwrap(), config);
+    }
+
+    #[test]
+    fn appending_keeps_every_byte_and_adds_tables_at_the_end() {
+        let after = format!(
+            "{COMMENTED}\n\n[[feed]]\nname = \"Lobsters\"\nurl = \"https://lobste.rs/rss\"\n\
+             tags = [\"tech\", \"news\"]\n\n[[feed]]\nname = \"Schneier\"\n\
+             url = \"https://www.schneier.com/feed/atom/\"\n"
+        );
+        check_append(
+            COMMENTED,
+            &[
+                new_feed("Lobsters", "https://lobste.rs/rss", &["tech", "news"]),
+                new_feed("Schneier", "https://www.schneier.com/feed/atom/", &[]),
+            ],
+            &after,
+        );
+        let (_dir, path) = feeds_file(&after);
+        let config = load(&path).unwrap();
+        let names: Vec<&str> = config.feeds.iter().map(|feed| feed.name.as_str()).collect();
+        assert_eq!(names, ["Krebs", "Lobsters", "Schneier"]);
+        assert_eq!(config.feeds[1].tags, ["tech", "news"]);
+        assert_eq!(config.feeds[2].group, "schneier.com");
+        assert_eq!(config.publish.title, "Front");
+    }
+
+    #[test]
+    fn one_blank_line_separates_the_new_tables() {
+        let table = "[[feed]]\nname = \"A\"\nurl = \"https://a.example/\"\n";
+        let feeds = [new_feed("A", "https://a.example/", &[])];
+        let rows = [
+            ("", table.to_string()),
+            ("# only a comment", format!("# only a comment\n\n{table}")),
+            ("# one newline\n", format!("# one newline\n\n{table}")),
+            ("# two newlines\n\n", format!("# two newlines\n\n{table}")),
+            ("# three\n\n\n", format!("# three\n\n\n{table}")),
+        ];
+        for (before, after) in rows {
+            check_append(before, &feeds, &after);
+        }
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_lines() {
+        check_append(
+            "# windows\r\n[settings]\r\ninterval = \"2h\"\r\n",
+            &[new_feed("A", "https://a.example/", &["x"])],
+            "# windows\r\n[settings]\r\ninterval = \"2h\"\r\n\r\n[[feed]]\r\nname = \"A\"\r\n\
+             url = \"https://a.example/\"\r\ntags = [\"x\"]\r\n",
+        );
+    }
+
+    #[test]
+    fn names_that_need_escapes_read_back_the_same() {
+        let name = "Tom \"T\" \\ Jerry's\tblog ☺";
+        let (_dir, path) = feeds_file("");
+        let config =
+            append_feeds(&path, &[new_feed(name, "https://a.example/?q=1&r=2", &[])]).unwrap();
+        assert_eq!(config.feeds[0].name, name);
+        assert_eq!(config.feeds[0].url.as_str(), "https://a.example/?q=1&r=2");
+        assert_eq!(load(&path).unwrap(), config);
+    }
+
+    #[test]
+    fn nothing_to_append_writes_nothing() {
+        let (_dir, path) = feeds_file(COMMENTED);
+        let config = append_feeds(&path, &[]).unwrap();
+        assert_eq!(config.feeds.len(), 1);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), COMMENTED);
+        let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 1);
+    }
+
+    /// Appending `feeds` to [`COMMENTED`] fails with `message` and leaves the file alone.
+    fn check_refused(feeds: &[NewFeed], message: &str) {
+        let (dir, path) = feeds_file(COMMENTED);
+        let error = append_feeds(&path, feeds).expect_err(message);
+        assert_eq!(error.to_string(), message);
+        assert!(
+            matches!(error, AppendError::InvalidFeed { .. }),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), COMMENTED);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_invalid_new_feed_is_refused_with_the_config_message() {
+        check_refused(
+            &[new_feed("A", "https://a.example/", &["ok", "not ok"])],
+            "cannot add feed \"A\": invalid tag \"not ok\": a tag is letters, digits, \"-\" and \"_\"",
+        );
+        check_refused(
+            &[new_feed(" ", "https://a.example/", &[])],
+            "cannot add feed \" \": feed name must not be empty",
+        );
+        check_refused(
+            &[new_feed("Krebs", "https://other.example/", &[])],
+            "cannot add feed \"Krebs\": duplicate feed name \"Krebs\" (first defined on line 8)",
+        );
+        // the second of two new feeds is the faulty one
+        check_refused(
+            &[
+                new_feed("A", "https://a.example/", &[]),
+                new_feed("A", "https://b.example/", &[]),
+            ],
+            "cannot add feed \"A\": duplicate feed name \"A\" (first defined on line 16)",
+        );
+        check_refused(
+            &[new_feed("F", "ftp://a.example/", &[])],
+            "cannot add feed \"F\": invalid url \"ftp://a.example/\": the scheme must be http or \
+             https, not \"ftp\"",
+        );
+    }
+
+    #[test]
+    fn a_file_with_an_inline_feed_array_is_refused() {
+        let text = "feed = [{ name = \"A\", url = \"https://a.example/\" }]\n";
+        let (_dir, path) = feeds_file(text);
+        let error = append_feeds(&path, &[new_feed("B", "https://b.example/", &[])])
+            .expect_err("cannot mix an inline array and [[feed]]");
+        assert!(
+            error.to_string().starts_with("cannot add feed \"B\": "),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn a_missing_file_is_a_read_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feeds.toml");
+        let error =
+            append_feeds(&path, &[new_feed("A", "https://a.example/", &[])]).expect_err("no file");
+        assert!(matches!(error, AppendError::Read { .. }), "{error:?}");
+        assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn appending_keeps_permissions_and_symlinks() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let (dir, real_path) = feeds_file(COMMENTED);
+        std::fs::set_permissions(&real_path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link_path = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&real_path, &link_path).unwrap();
+
+        append_feeds(&link_path, &[new_feed("A", "https://a.example/", &[])]).unwrap();
+
+        assert!(
+            link_path
+                .symlink_metadata()
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let mode = std::fs::metadata(&real_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert!(
+            std::fs::read_to_string(&real_path)
+                .unwrap()
+                .starts_with(COMMENTED)
+        );
+    }
+
+    #[test]
+    fn the_same_feed_is_recognised_under_small_url_differences() {
+        let rows = [
+            (
+                "https://krebsonsecurity.com/feed/",
+                "https://krebsonsecurity.com/feed/",
+                true,
+            ),
+            (
+                "https://krebsonsecurity.com/feed/",
+                "http://krebsonsecurity.com/feed",
+                true,
+            ),
+            (
+                "https://krebsonsecurity.com/feed/",
+                "https://www.KrebsOnSecurity.com/feed/",
+                true,
+            ),
+            (
+                "https://krebsonsecurity.com/feed/",
+                "https://krebsonsecurity.com:443/feed/#x",
+                true,
+            ),
+            (
+                "https://krebsonsecurity.com/feed/",
+                "https://krebsonsecurity.com/Feed/",
+                false,
+            ),
+            (
+                "https://krebsonsecurity.com/feed/",
+                "https://krebsonsecurity.com/feed/?x=1",
+                false,
+            ),
+            (
+                "https://krebsonsecurity.com/feed/",
+                "https://krebsonsecurity.com:8443/feed/",
+                false,
+            ),
+            (
+                "https://a.example/rss?p=1",
+                "https://a.example/rss?p=2",
+                false,
+            ),
+        ];
+        for (configured, candidate, expected) in rows {
+            let configured = Url::parse(configured).unwrap();
+            let candidate = Url::parse(candidate).unwrap();
+            assert_eq!(
+                same_feed_url(&configured, &candidate),
+                expected,
+                "{configured} vs {candidate}"
+            );
+        }
+        let (_dir, path) = feeds_file(COMMENTED);
+        let config = load(&path).unwrap();
+        let found = subscribed_feed(
+            &config,
+            &Url::parse("http://www.krebsonsecurity.com/feed").unwrap(),
+        );
+        assert_eq!(found.map(|feed| feed.name.as_str()), Some("Krebs"));
+        assert!(subscribed_feed(&config, &Url::parse("https://a.example/").unwrap()).is_none());
     }
 }

@@ -7,6 +7,8 @@
 //! `cli` owns `clap`.
 
 pub mod config;
+pub mod opml;
+pub mod discover;
 pub mod model;
 
 pub mod fetch;

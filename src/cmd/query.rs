@@ -1,4 +1,10 @@
-//! `frontpage query`: list stored entries (or stories), filtered, as a table or JSON.
+//! `frontpage query`: search and list stored entries (or stories), as a table, JSON, JSON
+//! lines or CSV.
+//!
+//! Turns the command line into a store filter: the typed words into a [`SearchQuery`] (the
+//! store makes them a safe full-text query), `--tag` into the names of the feeds that carry
+//! the tag (the store knows no tags), the default order (relevance with words, else recent).
+//! Popularity is the only order computed here, with `rank`, over every match.
 
 use anyhow::bail;
 use serde::Serialize;
@@ -6,11 +12,11 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::output::{self, Column};
-use super::{Context, Status, feed_weights, open_store, visible_feeds};
+use super::{Context, Status, feed_weights, open_store, visible_feeds, write_stdout};
 use crate::cli::{ListFormat, QueryArgs, QueryOrder};
 use crate::model::{StoryId, Timestamp};
 use crate::rank;
-use crate::store::{EntryFilter, EntryRow, Store, StoryRow};
+use crate::store::{EntryFilter, EntryOrder, EntryRow, SearchQuery, Store, StoryRow};
 
 /// One entry as `query --format json` prints it; these field names are a stable interface.
 #[derive(Debug, Serialize)]
@@ -35,18 +41,30 @@ struct StoryJson<'a> {
     feeds: &'a [String],
 }
 
-/// Lists the stored entries (or, with `--stories`, stories) that match the filters, newest
-/// first.
+/// Lists the stored entries (or, with `--stories`, stories) that match the words and the
+/// filters: best match first when there are words, else newest first, or by popularity.
 pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
+    let config = &context.config;
     for name in &args.feeds {
-        if !context.config.feeds.iter().any(|feed| &feed.name == name) {
-            bail!(
-                "no feed named {name:?} in {}",
-                context.config.path.display()
-            );
+        if !config.feeds.iter().any(|feed| &feed.name == name) {
+            bail!("no feed named {name:?} in {}", config.path.display());
         }
     }
-    let store = open_store(&context.config)?;
+    for tag in &args.tags {
+        if !config.feeds.iter().any(|feed| feed.tags.contains(tag)) {
+            bail!("no feed is tagged {tag:?} in {}", config.path.display());
+        }
+    }
+    let words = SearchQuery::parse(&args.words.join(" "))?;
+    let order = match (args.order, &words) {
+        (Some(QueryOrder::Relevance), None) => {
+            bail!("--order relevance needs words to search for")
+        }
+        (Some(order), _) => order,
+        (None, Some(_)) => QueryOrder::Relevance,
+        (None, None) => QueryOrder::Recent,
+    };
+    let store = open_store(config)?;
     let story = match args.story {
         Some(id) => match store.resolve_story(StoryId(id))? {
             Some(story) => Some(story),
@@ -54,13 +72,22 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
         },
         None => None,
     };
+    let Some(feeds) = selected_feeds(context, args) else {
+        // The --feed and --tag filters share no feed: nothing can match.
+        return print_rows(args, &[], &[]);
+    };
     let limit = args.limit as usize;
-    let popular = args.order == Some(QueryOrder::Popular);
+    let popular = order == QueryOrder::Popular;
     let filter = EntryFilter {
-        feeds: args.feeds.clone(),
+        feeds,
         since: args.since.map(|when| when.resolve(context.now)),
         until: args.until.map(|when| when.resolve(context.now)),
         story,
+        words,
+        order: match order {
+            QueryOrder::Relevance => EntryOrder::Relevance,
+            QueryOrder::Recent | QueryOrder::Popular => EntryOrder::Recent,
+        },
         // Popularity is computed here, so every match is a candidate before the limit.
         limit: if popular { usize::MAX } else { limit },
     };
@@ -73,8 +100,7 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
             rows.sort_by(|a, b| by_score(&scores, a.id, b.id));
             rows.truncate(limit);
         }
-        print!("{}", render_stories(args.format, &rows)?);
-        return Ok(Status::Success);
+        return print_rows(args, &[], &rows);
     }
     let mut rows = store.entries(&filter)?;
     if popular {
@@ -83,7 +109,38 @@ pub fn query(context: &Context, args: &QueryArgs) -> anyhow::Result<Status> {
         rows.sort_by(|a, b| by_score(&scores, a.story_id, b.story_id));
         rows.truncate(limit);
     }
-    print!("{}", render_entries(args.format, &rows)?);
+    print_rows(args, &rows, &[])
+}
+
+/// The feeds `--feed` and `--tag` select, by name (both given: the named feeds that carry one
+/// of the tags). Empty when neither is given (every feed); `None` when they share no feed.
+fn selected_feeds(context: &Context, args: &QueryArgs) -> Option<Vec<String>> {
+    if args.tags.is_empty() {
+        return Some(args.feeds.clone());
+    }
+    let tagged: Vec<String> = context
+        .config
+        .feeds
+        .iter()
+        .filter(|feed| feed.tags.iter().any(|tag| args.tags.contains(tag)))
+        .filter(|feed| args.feeds.is_empty() || args.feeds.contains(&feed.name))
+        .map(|feed| feed.name.clone())
+        .collect();
+    (!tagged.is_empty()).then_some(tagged)
+}
+
+/// Prints the entry rows, or with `--stories` the story rows, in the chosen format.
+fn print_rows(
+    args: &QueryArgs,
+    entries: &[EntryRow],
+    stories: &[StoryRow],
+) -> anyhow::Result<Status> {
+    let text = if args.stories {
+        render_stories(args.format, stories)?
+    } else {
+        render_entries(args.format, entries)?
+    };
+    write_stdout(text.as_bytes())?;
     Ok(Status::Success)
 }
 

@@ -2,8 +2,11 @@
 //!
 //! Never edit or reorder a migration that has shipped: add a new one at the end. Each runs in
 //! the same transaction as the version bump, so a database is always at exactly one version.
+//! A migration that needs Rust (the search index's HTML stripping) names a backfill step.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::search;
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
 const MIGRATIONS: &[&str] = &[
@@ -88,7 +91,26 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE entries ADD COLUMN views INTEGER;
      ALTER TABLE entries ADD COLUMN position INTEGER;
      CREATE INDEX entries_with_position ON entries (feed_id) WHERE position IS NOT NULL;",
+    // 5: full-text search. A contentless FTS5 index keyed by entry id (rowid): the title and
+    // the plain text of summary and content, written with each entry (`search::index_entry`)
+    // and backfilled by `search::index_all`. Porter stemming over unicode61 without
+    // diacritics, so `released` finds `release` and `cafe` finds `café`.
+    "CREATE VIRTUAL TABLE entries_fts USING fts5 (
+         title, summary, content,
+         content = '',
+         contentless_delete = 1,
+         tokenize = 'porter unicode61 remove_diacritics 2'
+     );
+     CREATE TRIGGER entries_fts_forget AFTER DELETE ON entries BEGIN
+         DELETE FROM entries_fts WHERE rowid = old.id;
+     END;",
 ];
+
+/// Work in Rust that follows a migration's SQL, in the same transaction: (version, step).
+const BACKFILLS: &[(i64, Backfill)] = &[(5, search::index_all)];
+
+/// A migration's Rust step.
+type Backfill = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
@@ -107,6 +129,9 @@ pub fn migrate(conn: &mut Connection, application_id: i32) -> rusqlite::Result<(
         let version = index as i64 + 1;
         if version > current {
             tx.execute_batch(sql)?;
+            for (_, backfill) in BACKFILLS.iter().filter(|(after, _)| *after == version) {
+                backfill(&tx)?;
+            }
         }
     }
     tx.pragma_update(None, "application_id", application_id)?;

@@ -6,11 +6,15 @@
 //! schedule of a feed are stored together or not at all.
 //!
 //! Opening checks the file's `application_id` before writing anything, so frontpage never
-//! writes into a database that is not its own.
+//! writes into a database that is not its own. Every entry's words are indexed for
+//! full-text search (`search.rs`) in the transaction that writes the entry.
 
+mod listing;
 mod lock;
 mod migrations;
+mod search;
 mod stories;
+mod text;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,6 +29,7 @@ use crate::model::{
 };
 
 pub use lock::{LockError, RunLock};
+pub use search::{SearchError, SearchQuery};
 pub use stories::Work;
 
 /// Marks a SQLite file as frontpage's (`PRAGMA application_id`): "FPAG".
@@ -153,8 +158,23 @@ pub struct EntryFilter {
     pub until: Option<Timestamp>,
     /// Only entries of this story (an id merged into another story finds that story).
     pub story: Option<StoryId>,
+    /// Only entries whose title, summary or content match these words (full-text search).
+    pub words: Option<SearchQuery>,
+    /// The order of the rows.
+    pub order: EntryOrder,
     /// At most this many rows.
     pub limit: usize,
+}
+
+/// How [`Store::entries`] and [`Store::story_rows`] order their rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EntryOrder {
+    /// Newest first (ties: higher id first).
+    #[default]
+    Recent,
+    /// Best match of the search words first (bm25; the title counts most), then newest.
+    /// Without words, the same as [`EntryOrder::Recent`].
+    Relevance,
 }
 
 /// One story, as `query --stories` lists it.
@@ -506,6 +526,12 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
+                let text = search::IndexedText {
+                    title: entry.title.as_deref(),
+                    summary: entry.summary.as_deref(),
+                    content: entry.content.as_deref(),
+                };
+                search::index_entry(&tx, entry_id, &text, found.is_some(), &mut work)?;
                 let written = stories::Written {
                     id: entry_id,
                     group: &group,
@@ -695,46 +721,6 @@ impl Store {
         Ok(statuses)
     }
 
-    /// Stored entries matching `filter`, newest first (ties: higher id first).
-    pub fn entries(&self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
-        let feeds_json = serde_json::to_string(&filter.feeds).unwrap_or_else(|_| "[]".into());
-        let story = match filter.story {
-            Some(story) => Some(self.resolve_story(story)?.unwrap_or(story)),
-            None => None,
-        };
-        let mut select = self.conn.prepare_cached(
-            "SELECT e.id, e.story_id, f.name, e.title, e.link, e.published_at, e.first_seen_at
-             FROM entries e JOIN feeds f ON f.id = e.feed_id
-             WHERE (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))
-               AND (?2 IS NULL OR e.published_at >= ?2)
-               AND (?3 IS NULL OR e.published_at < ?3)
-               AND (?5 IS NULL OR e.story_id = ?5)
-             ORDER BY e.published_at DESC, e.id DESC
-             LIMIT ?4",
-        )?;
-        let rows = select.query_map(
-            params![
-                feeds_json,
-                filter.since.map(Timestamp::unix),
-                filter.until.map(Timestamp::unix),
-                i64::try_from(filter.limit).unwrap_or(i64::MAX),
-                story.map(|story| story.0),
-            ],
-            |row| {
-                Ok(EntryRow {
-                    id: EntryId(row.get(0)?),
-                    story_id: StoryId(row.get(1)?),
-                    feed_name: row.get(2)?,
-                    title: row.get(3)?,
-                    link: row.get(4)?,
-                    published: Timestamp::from_unix(row.get(5)?),
-                    first_seen: Timestamp::from_unix(row.get(6)?),
-                })
-            },
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// The story `id` stands for now: itself, or the story it was merged into. `None` when
     /// there is no such story.
     pub fn resolve_story(&self, id: StoryId) -> Result<Option<StoryId>, StoreError> {
@@ -745,63 +731,6 @@ impl Store {
             .query_row(params![id.0], |row| row.get(0))
             .optional()?;
         Ok(found.map(StoryId))
-    }
-
-    /// One row per story among the entries matching `filter` (its `limit` counts stories),
-    /// newest first, with the feeds that carry each.
-    pub fn story_rows(&self, filter: &EntryFilter) -> Result<Vec<StoryRow>, StoreError> {
-        let feeds_json = serde_json::to_string(&filter.feeds).unwrap_or_else(|_| "[]".into());
-        let mut select = self.conn.prepare_cached(
-            "SELECT e.story_id, min(e.published_at) AS published
-             FROM entries e JOIN feeds f ON f.id = e.feed_id
-             WHERE (?1 = '[]' OR f.name IN (SELECT value FROM json_each(?1)))
-             GROUP BY e.story_id
-             HAVING (?2 IS NULL OR published >= ?2) AND (?3 IS NULL OR published < ?3)
-             ORDER BY published DESC, e.story_id DESC
-             LIMIT ?4",
-        )?;
-        let heads = select
-            .query_map(
-                params![
-                    feeds_json,
-                    filter.since.map(Timestamp::unix),
-                    filter.until.map(Timestamp::unix),
-                    i64::try_from(filter.limit).unwrap_or(i64::MAX),
-                ],
-                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut members = self.conn.prepare_cached(
-            "SELECT e.title, e.link, f.name FROM entries e JOIN feeds f ON f.id = e.feed_id
-             WHERE e.story_id = ?1 ORDER BY e.published_at, e.id",
-        )?;
-        let mut rows = Vec::with_capacity(heads.len());
-        for (story_id, published) in heads {
-            let entries = members
-                .query_map(params![story_id], |row| {
-                    Ok((
-                        row.get::<_, Option<String>>(0)?,
-                        row.get::<_, Option<String>>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut feeds: Vec<String> = Vec::new();
-            for (_, _, feed) in &entries {
-                if !feeds.contains(feed) {
-                    feeds.push(feed.clone());
-                }
-            }
-            let first = entries.first();
-            rows.push(StoryRow {
-                id: StoryId(story_id),
-                title: first.and_then(|(title, _, _)| title.clone()),
-                link: first.and_then(|(_, link, _)| link.clone()),
-                published: Timestamp::from_unix(published),
-                feeds,
-            });
-        }
-        Ok(rows)
     }
 
     /// The newest stories carried by the selected feeds, newest first (ties: higher id

@@ -913,3 +913,602 @@ fn a_ranked_feed_keeps_the_positions_of_its_latest_fetch_only() {
     assert_eq!(position("b"), Some((2, 2)));
     assert_eq!(position("a"), None, "no longer in the feed: no place");
 }
+
+/// The titles of the entries `typed` finds, best match first.
+fn search(store: &Store, typed: &str) -> Vec<String> {
+    search_with(store, typed, EntryFilter::default())
+}
+
+/// The titles of the entries `typed` finds among those `filter` selects, best match first.
+fn search_with(store: &Store, typed: &str, filter: EntryFilter) -> Vec<String> {
+    let filter = EntryFilter {
+        words: SearchQuery::parse(typed).unwrap(),
+        order: EntryOrder::Relevance,
+        limit: 100,
+        ..filter
+    };
+    store
+        .entries(&filter)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.title.unwrap_or_default())
+        .collect()
+}
+
+/// An entry with this summary and content (HTML).
+fn entry_with(key: &str, title: &str, summary: &str, content: &str) -> ParsedEntry {
+    ParsedEntry {
+        summary: Some(summary.to_string()).filter(|text| !text.is_empty()),
+        content: Some(content.to_string()).filter(|text| !text.is_empty()),
+        ..entry(key, title, "2026-11-27T10:00:00Z")
+    }
+}
+
+/// Stores `entries` as one fetch of the fixture's feed.
+fn store_entries(fixture: &mut Fixture, entries: Vec<ParsedEntry>, now: Timestamp) {
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &feed(entries),
+            &Validators::default(),
+            200,
+            None,
+            now,
+            now,
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_stored_entry_is_found_by_the_words_of_its_title_summary_and_content() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![
+            entry_with("a", "Kernel update", "<p>A <em>scheduler</em> fix</p>", ""),
+            entry_with(
+                "b",
+                "Browser news",
+                "",
+                "<div>Tabs <b>and</b> extensions</div>",
+            ),
+        ],
+        at(NOW),
+    );
+    assert_eq!(search(&fixture.store, "kernel"), ["Kernel update"]);
+    assert_eq!(search(&fixture.store, "scheduler"), ["Kernel update"]);
+    assert_eq!(search(&fixture.store, "extensions"), ["Browser news"]);
+    assert_eq!(search(&fixture.store, "KERNEL Fix"), ["Kernel update"]);
+    assert!(search(&fixture.store, "kernel extensions").is_empty());
+}
+
+#[test]
+fn an_edited_entry_is_found_by_its_new_words_only() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![entry_with("a", "Frist post", "<p>draft paragraph</p>", "")],
+        at(NOW),
+    );
+    assert_eq!(search(&fixture.store, "draft"), ["Frist post"]);
+    store_entries(
+        &mut fixture,
+        vec![entry_with("a", "First post", "<p>final paragraph</p>", "")],
+        at("2026-11-28T13:00:00Z"),
+    );
+    assert_eq!(search(&fixture.store, "final"), ["First post"]);
+    assert_eq!(search(&fixture.store, "first"), ["First post"]);
+    assert!(
+        search(&fixture.store, "draft").is_empty(),
+        "old words are gone"
+    );
+    assert!(
+        search(&fixture.store, "frist").is_empty(),
+        "the old title is gone"
+    );
+    assert_eq!(search(&fixture.store, "paragraph").len(), 1, "indexed once");
+}
+
+#[test]
+fn words_of_tags_attributes_scripts_and_styles_are_not_indexed() {
+    let mut fixture = fixture();
+    let summary = "<p class=\"klassname\" data-tracking=\"trackword\">\
+        <a href=\"https://hiddenhost.example/hiddenpath\" title=\"tooltipword\">visible</a>\
+        <img src=\"picture.png\" alt=\"alt > altword\"></p>\
+        <script>var scriptword = 1;</script><style>.styleword { color: red }</style>";
+    store_entries(
+        &mut fixture,
+        vec![entry_with(
+            "a",
+            "Markup",
+            summary,
+            "<span>also visible</span>",
+        )],
+        at(NOW),
+    );
+    assert_eq!(search(&fixture.store, "visible"), ["Markup"]);
+    for hidden in [
+        "klassname",
+        "trackword",
+        "hiddenhost",
+        "hiddenpath",
+        "https",
+        "tooltipword",
+        "picture",
+        "altword",
+        "scriptword",
+        "styleword",
+        "span",
+        "href",
+        "div",
+    ] {
+        assert!(
+            search(&fixture.store, hidden).is_empty(),
+            "{hidden} comes from markup"
+        );
+    }
+}
+
+#[test]
+fn entities_are_decoded_before_indexing() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![entry_with(
+            "a",
+            "Entities",
+            "<p>Caf&eacute; at AT&amp;T, &lt;code&gt; &#8220;quoted&#8221; na&#xEF;ve</p>",
+            "",
+        )],
+        at(NOW),
+    );
+    for found in ["café", "cafe", "AT", "quoted", "naive", "naïve", "code"] {
+        assert_eq!(search(&fixture.store, found), ["Entities"], "{found}");
+    }
+    for missing in ["eacute", "amp", "lt", "8220", "xEF"] {
+        assert!(search(&fixture.store, missing).is_empty(), "{missing}");
+    }
+}
+
+#[test]
+fn phrases_exclusions_and_relevance() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![
+            entry_with(
+                "body",
+                "Weekly notes",
+                "<p>Some words on memory and, later, on safety.</p>",
+                "",
+            ),
+            entry_with(
+                "title",
+                "Memory safety in Rust",
+                "<p>Memory safety without a garbage collector.</p>",
+                "",
+            ),
+            entry_with(
+                "go",
+                "Memory safety in Go",
+                "<p>Memory safety with a garbage collector.</p>",
+                "",
+            ),
+        ],
+        at(NOW),
+    );
+    let store = &fixture.store;
+    assert_eq!(
+        search(store, "\"memory safety\" -go"),
+        ["Memory safety in Rust"]
+    );
+    let ranked = search(store, "memory safety");
+    assert_eq!(ranked.len(), 3);
+    assert_eq!(
+        ranked.last().map(String::as_str),
+        Some("Weekly notes"),
+        "words in the title rank above words in the body: {ranked:?}"
+    );
+    assert_eq!(
+        search(store, "\"memory safety\"").len(),
+        2,
+        "a phrase needs its words in order"
+    );
+    assert_eq!(search(store, "rust -\"garbage collector\"").len(), 0);
+    assert_eq!(search(store, "collector -rust"), ["Memory safety in Go"]);
+}
+
+#[test]
+fn every_translated_search_is_valid_fts5() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![entry_with(
+            "a",
+            "near and or not",
+            "<p>FTS5 syntax as text: NEAR(a b), col:word</p>",
+            "",
+        )],
+        at(NOW),
+    );
+    for typed in [
+        "NEAR(a b)",
+        "col:word",
+        "title:near",
+        "^near",
+        "near*",
+        "a AND b OR c",
+        "NOT near",
+        "(near)",
+        "{near}",
+        "near + and",
+        "'near'",
+        "near -\"col word\"",
+        "a\u{0}b",
+        "near -*",
+    ] {
+        let words = SearchQuery::parse(typed).unwrap();
+        let result = fixture.store.entries(&EntryFilter {
+            words,
+            limit: 10,
+            ..EntryFilter::default()
+        });
+        assert!(result.is_ok(), "{typed:?}: {:?}", result.err());
+    }
+    assert_eq!(search(&fixture.store, "NEAR(a b)"), ["near and or not"]);
+    assert_eq!(search(&fixture.store, "col:word"), ["near and or not"]);
+}
+
+#[test]
+fn a_search_combines_with_feed_time_and_story_filters() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![
+            ParsedEntry {
+                summary: Some("<p>sqlite news</p>".into()),
+                ..entry("old", "Old sqlite", "2026-11-01T10:00:00Z")
+            },
+            ParsedEntry {
+                summary: Some("<p>sqlite news</p>".into()),
+                ..entry("new", "New sqlite", "2026-11-27T10:00:00Z")
+            },
+        ],
+        at(NOW),
+    );
+    let other_url = Url::parse("https://other.example/feed.xml").unwrap();
+    let example_url = Url::parse("https://example.org/feed.xml").unwrap();
+    let rows = fixture
+        .store
+        .sync_feeds(
+            &[
+                configured("Example", &example_url),
+                configured("Other", &other_url),
+            ],
+            at(NOW),
+        )
+        .unwrap();
+    fixture
+        .store
+        .record_fetched(
+            rows[1].id,
+            &feed(vec![ParsedEntry {
+                link: Some(Url::parse("https://other.example/sqlite").unwrap()),
+                ..entry("other", "Other sqlite", "2026-11-27T11:00:00Z")
+            }]),
+            &Validators::default(),
+            200,
+            None,
+            at(NOW),
+            at(NOW),
+        )
+        .unwrap();
+    let store = &fixture.store;
+    assert_eq!(search(store, "sqlite").len(), 3);
+    let example = EntryFilter {
+        feeds: vec!["Example".into()],
+        ..EntryFilter::default()
+    };
+    let mut found = search_with(store, "sqlite", example);
+    found.sort();
+    assert_eq!(found, ["New sqlite", "Old sqlite"]);
+    let recent = EntryFilter {
+        since: Some(at("2026-11-20T00:00:00Z")),
+        ..EntryFilter::default()
+    };
+    let mut found = search_with(store, "sqlite", recent);
+    found.sort();
+    assert_eq!(found, ["New sqlite", "Other sqlite"]);
+    let before = EntryFilter {
+        until: Some(at("2026-11-20T00:00:00Z")),
+        ..EntryFilter::default()
+    };
+    assert_eq!(search_with(store, "sqlite", before), ["Old sqlite"]);
+
+    // Newest first when asked, whatever the relevance.
+    let newest = store
+        .entries(&EntryFilter {
+            words: SearchQuery::parse("sqlite").unwrap(),
+            order: EntryOrder::Recent,
+            limit: 2,
+            ..EntryFilter::default()
+        })
+        .unwrap();
+    let titles: Vec<_> = newest.iter().filter_map(|row| row.title.clone()).collect();
+    assert_eq!(titles, ["Other sqlite", "New sqlite"]);
+    let story = EntryFilter {
+        story: Some(newest[0].story_id),
+        ..EntryFilter::default()
+    };
+    assert_eq!(search_with(store, "sqlite", story), ["Other sqlite"]);
+}
+
+#[test]
+fn story_rows_of_a_search_are_one_per_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
+    let now = at(NOW);
+    let url_one = Url::parse("https://one.example/feed").unwrap();
+    let url_two = Url::parse("https://two.example/feed").unwrap();
+    let rows = store
+        .sync_feeds(
+            &[configured("One", &url_one), configured("Two", &url_two)],
+            now,
+        )
+        .unwrap();
+    let shared = |key: &str, title: &str, published: &str| ParsedEntry {
+        link: Some(Url::parse("https://article.example/zeppelin").unwrap()),
+        ..entry(key, title, published)
+    };
+    let first = feed(vec![
+        shared("one-a", "Zeppelin returns", "2026-11-27T08:00:00Z"),
+        entry("one-b", "Airships and a zeppelin", "2026-11-27T09:00:00Z"),
+    ]);
+    let second = feed(vec![shared(
+        "two-a",
+        "The zeppelin is back",
+        "2026-11-27T10:00:00Z",
+    )]);
+    for (row, parsed) in rows.iter().zip([first, second]) {
+        store
+            .record_fetched(row.id, &parsed, &Validators::default(), 200, None, now, now)
+            .unwrap();
+    }
+    let filter = EntryFilter {
+        words: SearchQuery::parse("zeppelin").unwrap(),
+        limit: 10,
+        ..EntryFilter::default()
+    };
+    let stories = store.story_rows(&filter).unwrap();
+    assert_eq!(stories.len(), 2, "{stories:?}");
+    assert_eq!(stories[0].title.as_deref(), Some("Airships and a zeppelin"));
+    assert_eq!(stories[1].title.as_deref(), Some("Zeppelin returns"));
+    assert_eq!(stories[1].feeds, ["One", "Two"]);
+    assert_eq!(stories[1].published, at("2026-11-27T08:00:00Z"));
+
+    let only_two = EntryFilter {
+        feeds: vec!["Two".into()],
+        ..filter.clone()
+    };
+    let stories = store.story_rows(&only_two).unwrap();
+    assert_eq!(stories.len(), 1);
+    assert_eq!(
+        stories[0].published,
+        at("2026-11-27T10:00:00Z"),
+        "dated by its earliest entry in the selected feeds"
+    );
+    let relevance = EntryFilter {
+        words: SearchQuery::parse("airships").unwrap(),
+        order: EntryOrder::Relevance,
+        ..filter
+    };
+    let stories = store.story_rows(&relevance).unwrap();
+    assert_eq!(stories.len(), 1);
+    assert_eq!(stories[0].title.as_deref(), Some("Airships and a zeppelin"));
+}
+
+#[test]
+fn newest_story_rows_stop_at_the_limit_and_respect_the_window() {
+    let mut fixture = fixture();
+    // The story of Day 0 has an old first entry and the newest one; it is dated by the old.
+    let mut entries: Vec<ParsedEntry> = (0..30)
+        .map(|day| {
+            entry(
+                &format!("day-{day}"),
+                &format!("Day {day}"),
+                &format!("2026-10-{:02}T10:00:00Z", day + 1),
+            )
+        })
+        .collect();
+    // Newer than every other entry, and 29 days after Day 0, whose link it shares.
+    entries.push(ParsedEntry {
+        link: Some(Url::parse("https://example.org/day-0").unwrap()),
+        guid: Some("late".into()),
+        ..entry("late", "Day 0 revisited", "2026-10-30T12:00:00Z")
+    });
+    store_entries(&mut fixture, entries, at(NOW));
+    let titles = |filter: EntryFilter| -> Vec<String> {
+        fixture
+            .store
+            .story_rows(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.title.unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(
+        titles(EntryFilter {
+            limit: 3,
+            ..EntryFilter::default()
+        }),
+        ["Day 29", "Day 28", "Day 27"]
+    );
+    assert_eq!(
+        titles(EntryFilter {
+            since: Some(at("2026-10-29T00:00:00Z")),
+            limit: 10,
+            ..EntryFilter::default()
+        }),
+        ["Day 29", "Day 28"],
+        "the story of Day 0 is older than the window, though one entry is new"
+    );
+    assert_eq!(
+        titles(EntryFilter {
+            until: Some(at("2026-10-02T12:00:00Z")),
+            limit: 10,
+            ..EntryFilter::default()
+        }),
+        ["Day 1", "Day 0"]
+    );
+    assert_eq!(
+        titles(EntryFilter {
+            limit: 100,
+            ..EntryFilter::default()
+        })
+        .len(),
+        30
+    );
+}
+
+/// SQLite's plan for `sql`, one step per line.
+fn plan(store: &Store, sql: &listing::Sql) -> String {
+    let mut explain = store
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))
+        .unwrap();
+    let steps = explain
+        .query_map(rusqlite::params_from_iter(&sql.args), |row| {
+            row.get::<_, String>(3)
+        })
+        .unwrap();
+    steps
+        .map(|step| step.unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn searches_use_the_full_text_index_and_recent_lists_the_publish_index() {
+    let fixture = fixture();
+    let store = &fixture.store;
+    let words = SearchQuery::parse("sqlite \"write ahead\" -oracle").unwrap();
+    for filter in [
+        EntryFilter {
+            words: words.clone(),
+            order: EntryOrder::Relevance,
+            limit: 20,
+            ..EntryFilter::default()
+        },
+        EntryFilter {
+            words: words.clone(),
+            order: EntryOrder::Recent,
+            since: Some(at("2026-11-01T00:00:00Z")),
+            feeds: vec!["Example".into()],
+            limit: 20,
+            ..EntryFilter::default()
+        },
+    ] {
+        let plan = plan(store, &listing::entries_sql(&filter, None));
+        let first = plan.lines().next().unwrap_or_default();
+        assert!(
+            first.contains("entries_fts VIRTUAL TABLE INDEX"),
+            "the index drives the search:\n{plan}"
+        );
+        assert!(
+            plan.contains("SEARCH e USING INTEGER PRIMARY KEY"),
+            "entries are looked up by id:\n{plan}"
+        );
+        assert!(!scans_entries(&plan), "no scan of entries:\n{plan}");
+        let stories_plan = plan_of_story_hits(store, &filter);
+        assert!(
+            stories_plan
+                .lines()
+                .any(|step| step.contains("entries_fts VIRTUAL TABLE INDEX")),
+            "{stories_plan}"
+        );
+        assert!(!scans_entries(&stories_plan), "{stories_plan}");
+    }
+    for filter in [
+        EntryFilter {
+            limit: 20,
+            ..EntryFilter::default()
+        },
+        EntryFilter {
+            since: Some(at("2026-11-01T00:00:00Z")),
+            until: Some(at("2026-11-20T00:00:00Z")),
+            limit: 20,
+            ..EntryFilter::default()
+        },
+    ] {
+        for plan in [
+            plan(store, &listing::entries_sql(&filter, None)),
+            plan(store, &listing::newest_entries_sql(&filter)),
+        ] {
+            assert!(
+                plan.contains("SCAN e USING INDEX entries_by_published")
+                    || plan.contains("SEARCH e USING INDEX entries_by_published"),
+                "newest first by the publish index:\n{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "no sort:\n{plan}");
+        }
+    }
+}
+
+/// Whether a plan reads the entries table (as `e` or `x`) from end to end.
+fn scans_entries(plan: &str) -> bool {
+    plan.lines().any(|step| {
+        ["SCAN e", "SCAN x"]
+            .iter()
+            .any(|scan| step == *scan || step.starts_with(&format!("{scan} ")))
+    })
+}
+
+fn plan_of_story_hits(store: &Store, filter: &EntryFilter) -> String {
+    let words = filter.words.as_ref().unwrap();
+    plan(store, &listing::story_hits_sql(filter, words))
+}
+
+#[test]
+fn migration_5_indexes_the_entries_stored_before_it() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![entry_with(
+            "a",
+            "Before search",
+            "<p>ancient <b>words</b></p>",
+            "",
+        )],
+        at(NOW),
+    );
+    // Take the database back to version 4, as an older frontpage left it.
+    fixture
+        .store
+        .conn
+        .execute_batch(
+            "DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts; PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    drop(fixture.store);
+    let store = Store::open(&fixture.path).unwrap();
+    assert_eq!(search(&store, "ancient words"), ["Before search"]);
+    assert_eq!(search(&store, "before"), ["Before search"]);
+}
+
+#[test]
+fn a_deleted_entry_leaves_the_index() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![entry_with("a", "Doomed entry", "<p>ephemeral</p>", "")],
+        at(NOW),
+    );
+    assert_eq!(search(&fixture.store, "ephemeral").len(), 1);
+    fixture
+        .store
+        .conn
+        .execute_batch("DELETE FROM title_words; DELETE FROM entries;")
+        .unwrap();
+    assert!(search(&fixture.store, "ephemeral").is_empty());
+}

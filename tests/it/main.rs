@@ -12,5 +12,7 @@ mod failures;
 mod faults;
 mod publishing;
 mod ranking;
+mod searching;
 mod serving;
 mod stories;
+mod subscriptions;
