@@ -10,7 +10,7 @@ use super::{Context, Status, feed_weights, open_store, visible_feeds, write_stdo
 use crate::cli::{FeedFormat, Order, PublishArgs};
 use crate::model::{Channel, Story, Timestamp};
 use crate::publish::{self, Format};
-use crate::rank;
+use crate::rank::{self, Score};
 use crate::store::{Store, StorySelection};
 
 /// One rendered file of the site.
@@ -88,10 +88,13 @@ fn render(
     order: Order,
 ) -> anyhow::Result<Vec<Output>> {
     let store = open_store(&context.config)?;
+    // Read and score every candidate once; each page then takes its share.
+    let candidates = candidate_stories(context, &store)?;
     let tag_pages = all_tags(context);
+    let limit = limit.unwrap_or(context.config.publish.limit);
     let mut outputs = Vec::with_capacity(pages.len() * Format::all().len());
     for &tag in pages {
-        let stories = top_stories(context, &store, tag, limit, order)?;
+        let stories = page_stories(context, &candidates, tag, limit, order);
         let channel = channel(context, &stories, tag, &tag_pages);
         for &format in Format::all() {
             outputs.push(Output {
@@ -118,63 +121,72 @@ fn all_tags(context: &Context) -> Vec<String> {
     tags
 }
 
-/// The stories of one page: from unmuted configured feeds (with the tag, on a tag page),
-/// within the window, by popularity (or newest first), at most `limit` (default: the
-/// configured one). Each story's categories gain its feeds' tags.
-fn top_stories(
-    context: &Context,
-    store: &Store,
-    tag: Option<&str>,
-    limit: Option<usize>,
-    order: Order,
-) -> anyhow::Result<Vec<Story>> {
+/// Every story that may be published: carried by unmuted configured feeds, within the
+/// window, with its feeds' tags among its categories, and its popularity score (a story
+/// ranks the same on every page).
+fn candidate_stories(context: &Context, store: &Store) -> anyhow::Result<Vec<(Story, Score)>> {
     let config = &context.config;
-    let mut feeds = visible_feeds(config);
-    if let Some(tag) = tag {
-        feeds.retain(|name| {
+    let feeds = visible_feeds(config);
+    let stories = store.stories(&StorySelection {
+        feeds: &feeds,
+        since: context.now.minus(config.publish.window),
+        limit: usize::MAX,
+    })?;
+    let weights = feed_weights(config);
+    Ok(stories
+        .into_iter()
+        .map(|mut story| {
+            for member in &story.members {
+                if let Some(feed) = config
+                    .feeds
+                    .iter()
+                    .find(|feed| feed.name == member.feed_name)
+                {
+                    story.categories.extend(feed.tags.iter().cloned());
+                }
+            }
+            let score = rank::score(&story, &config.rank, &weights, context.now);
+            (story, score)
+        })
+        .collect())
+}
+
+/// The stories of one page (`tag`: only stories that a feed with the tag carries), by
+/// popularity or newest first, at most `limit`.
+fn page_stories(
+    context: &Context,
+    candidates: &[(Story, Score)],
+    tag: Option<&str>,
+    limit: usize,
+    order: Order,
+) -> Vec<Story> {
+    let config = &context.config;
+    let on_page = |story: &Story| match tag {
+        None => true,
+        Some(tag) => story.members.iter().any(|member| {
             config
                 .feeds
                 .iter()
-                .any(|feed| &feed.name == name && feed.tags.iter().any(|own| own == tag))
-        });
-    }
-    let limit = limit.unwrap_or(config.publish.limit);
-    let mut stories = store.stories(&StorySelection {
-        feeds: &feeds,
-        since: context.now.minus(config.publish.window),
-        limit: match order {
-            Order::Recent => limit,
-            Order::Popular => usize::MAX,
-        },
-    })?;
-    for story in &mut stories {
-        for member in &story.members {
-            if let Some(feed) = config
-                .feeds
-                .iter()
-                .find(|feed| feed.name == member.feed_name)
-            {
-                story.categories.extend(feed.tags.iter().cloned());
-            }
+                .any(|feed| feed.name == member.feed_name && feed.tags.iter().any(|own| own == tag))
+        }),
+    };
+    let chosen: Vec<(Story, Score)> = candidates
+        .iter()
+        .filter(|(story, _)| on_page(story))
+        .cloned()
+        .collect();
+    match order {
+        Order::Popular => rank::order(chosen, limit)
+            .into_iter()
+            .map(|(story, _)| story)
+            .collect(),
+        Order::Recent => {
+            let mut stories: Vec<Story> = chosen.into_iter().map(|(story, _)| story).collect();
+            stories.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
+            stories.truncate(limit);
+            stories
         }
     }
-    Ok(match order {
-        Order::Recent => stories,
-        Order::Popular => {
-            let weights = feed_weights(config);
-            let scored = stories
-                .into_iter()
-                .map(|story| {
-                    let score = rank::score(&story, &config.rank, &weights, context.now);
-                    (story, score)
-                })
-                .collect();
-            rank::order(scored, limit)
-                .into_iter()
-                .map(|(story, _)| story)
-                .collect()
-        }
-    })
 }
 
 /// The page's metadata. `updated` is the newest story update (the epoch when there are no
