@@ -58,6 +58,8 @@ pub enum Fetched {
         validators: Validators,
         /// What the response said about caching.
         hints: ServerHints,
+        /// The `charset` of the `Content-Type` header, when given.
+        charset: Option<String>,
         /// The decompressed body.
         body: Vec<u8>,
     },
@@ -274,6 +276,9 @@ impl Fetcher {
             });
         }
         let final_url = response.url().clone();
+        let charset = header_text(response.headers(), header::CONTENT_TYPE)
+            .as_deref()
+            .and_then(charset_of);
         let body = self.read_capped(response).await?;
         Ok(Fetched::Modified {
             status: status.as_u16(),
@@ -281,6 +286,7 @@ impl Fetcher {
             moved_to,
             validators: received,
             hints,
+            charset,
             body,
         })
     }
@@ -378,6 +384,17 @@ fn redirect_target(current: &Url, response: &reqwest::Response) -> Result<Url, F
         });
     }
     Ok(next)
+}
+
+/// The `charset` parameter of a `Content-Type` value (`text/xml; charset="ISO-8859-1"`).
+fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_string())
+            .filter(|value| !value.is_empty())
+    })
 }
 
 /// The caching and retry headers of a response.

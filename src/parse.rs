@@ -14,9 +14,25 @@
 //! name one of those namespaces, and its items are matched to feed-rs's entries by position
 //! only when the two counts agree.
 //!
+//! Before feed-rs sees a document, the bytes become UTF-8 text (`charset`: byte order mark,
+//! valid UTF-8, the XML declaration, the HTTP charset, then windows-1252), and an XML document
+//! goes through one repairing pass (`prepare`): DTDs are dropped so no entity is ever
+//! expanded or fetched, bare `&`s and HTML entities are repaired, `<rss>` without a version
+//! is RSS 2.0, nesting deeper than 100 levels is refused (feed-rs recurses on some elements),
+//! and only the first [`MAX_ENTRIES_PER_FETCH`] items are kept. Dates are read by
+//! `dates`, which feed-rs is given in place of its own parser.
+//!
 //! Pure: no I/O, no clock, no logging. Nothing here may panic, whatever the bytes: a document
 //! feed-rs chokes on becomes an `Err`.
 
+#[cfg(test)]
+mod bad_input_tests;
+mod charset;
+mod dates;
+mod entities;
+mod prepare;
+
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -67,21 +83,62 @@ impl std::fmt::Display for NotAFeedReason {
     }
 }
 
-/// Parses a feed document (RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed 1.x).
+/// The most entries one fetch of a feed yields: the first ones in document order. A feed
+/// with more (a runaway generator, a hostile server) is cut there before feed-rs reads the
+/// rest, so its time and memory stay bounded.
+pub const MAX_ENTRIES_PER_FETCH: usize = 10_000;
+
+/// Parses a feed document (RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed 1.x), with no HTTP
+/// charset: [`parse_with_charset`]`(body, final_url, None)`.
+pub fn parse(body: &[u8], final_url: &Url) -> Result<ParsedFeed, ParseError> {
+    parse_with_charset(body, final_url, None)
+}
+
+/// Parses a feed document (RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed 1.x), keeping at most
+/// [`MAX_ENTRIES_PER_FETCH`] entries.
 ///
 /// `body` is the raw bytes as received; `final_url` is the URL they came from after
-/// redirects, against which relative links resolve (after any `xml:base`). Entries keep their
-/// document order and get their keys from [`entry_keys`]. An item of a FeedBurner feed that
-/// carries `<feedburner:origLink>` gets it as its link (its `<link>` is a `feedproxy`
+/// redirects, against which relative links resolve (after any `xml:base`);
+/// `http_charset` is the `charset` parameter of the response's `Content-Type`, if any (used
+/// when the bytes are not UTF-8 and the document declares no usable encoding). Entries keep
+/// their document order and get their keys from [`entry_keys`]. An item of a FeedBurner feed
+/// that carries `<feedburner:origLink>` gets it as its link (its `<link>` is a `feedproxy`
 /// redirect). Each entry's [`Engagement`] holds the counts the feed gives for it.
-pub fn parse(body: &[u8], final_url: &Url) -> Result<ParsedFeed, ParseError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    if body.iter().all(u8::is_ascii_whitespace) {
+pub fn parse_with_charset(
+    body: &[u8],
+    final_url: &Url,
+    http_charset: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
+    parse_with_entry_cap(body, final_url, http_charset, MAX_ENTRIES_PER_FETCH)
+}
+
+/// [`parse_with_charset`] keeping at most `max_entries` entries, the first in document order.
+pub fn parse_with_entry_cap(
+    body: &[u8],
+    final_url: &Url,
+    http_charset: Option<&str>,
+    max_entries: usize,
+) -> Result<ParsedFeed, ParseError> {
+    let text = charset::decode(body, http_charset);
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
         return Err(ParseError::NotAFeed(NotAFeedReason::EmptyBody));
     }
-    if looks_like_html(body) {
+    if looks_like_html(text.as_bytes()) {
         return Err(ParseError::NotAFeed(NotAFeedReason::Html));
     }
+    // XML or JSON as feed-rs decides it: by the first `<` or `{`
+    let is_xml = text
+        .find(['<', '{'])
+        .is_some_and(|start| text.as_bytes()[start] == b'<');
+    let document: Cow<str> = if is_xml {
+        prepare::prepare_xml(text, max_entries).map_err(|refusal| ParseError::Malformed {
+            message: refusal.to_string(),
+        })?
+    } else {
+        Cow::Borrowed(text)
+    };
+    let body = document.as_bytes();
 
     let parser = Builder::new()
         .base_uri(Some(final_url.as_str()))
@@ -90,14 +147,34 @@ pub fn parse(body: &[u8], final_url: &Url) -> Result<ParsedFeed, ParseError> {
         .id_generator(|_links, _title, _base| String::new())
         // Publishing sanitizes; content is stored as the feed wrote it.
         .sanitize_content(false)
+        .timestamp_parser(dates::parse_date)
         .build();
+    // (feed-rs never sees an XML declaration: `prepare` drops them all, as one that is not
+    // at the start of the document makes quick-xml panic)
     // feed-rs has `unwrap`s on some input paths; a panic there is this document's failure,
     // not the run's.
-    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(body)))
-        .map_err(|_| ParseError::Malformed {
+    let parsed = catch_unwind(AssertUnwindSafe(|| parser.parse(body))).map_err(|_| {
+        ParseError::Malformed {
             message: "the feed parser crashed on this document".to_owned(),
-        })?
-        .map_err(convert_error)?;
+        }
+    })?;
+    let mut feed = match parsed {
+        Ok(feed) => feed,
+        // an `<rss>` without a `<channel>` is an empty feed, not some other document
+        Err(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot))
+            if root_local_name(body).as_deref() == Some(b"rss".as_slice()) =>
+        {
+            return Ok(ParsedFeed {
+                title: None,
+                site_link: None,
+                ttl_minutes: None,
+                entries: Vec::new(),
+            });
+        }
+        Err(error) => return Err(convert_error(error)),
+    };
+    // XML documents are cut before feed-rs; JSON Feeds only here
+    feed.entries.truncate(max_entries);
     let item_element: &[u8] = match feed.feed_type {
         FeedType::Atom => b"entry",
         FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => b"item",
@@ -424,6 +501,20 @@ fn parse_count(text: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// The local name of an XML document's root element, if it has one.
+fn root_local_name(body: &[u8]) -> Option<Vec<u8>> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(start) | Event::Empty(start) => {
+                return Some(start.local_name().as_ref().to_vec());
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
 /// Whether the document starts (after an XML declaration, comments and whitespace) with an
 /// HTML doctype or an `<html>` element.
 fn looks_like_html(body: &[u8]) -> bool {
@@ -449,9 +540,19 @@ fn looks_like_html(body: &[u8]) -> bool {
 
 /// The position of `needle` in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    // a scan for the first byte, then a comparison: fast on megabytes of text
+    let mut from = 0;
+    while let Some(offset) = haystack.get(from..)?.iter().position(|&byte| byte == first) {
+        let at = from + offset;
+        if haystack[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Whether `bytes` starts with `prefix`, ASCII case-insensitively.
@@ -730,10 +831,22 @@ fn described_counts(html: &str) -> DescribedCounts {
 
 /// Whether `haystack` contains `needle`, ASCII case-insensitively.
 fn contains_ignore_ascii_case(haystack: &str, needle: &[u8]) -> bool {
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|window| window.eq_ignore_ascii_case(needle))
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let haystack = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = haystack[from..]
+        .iter()
+        .position(|byte| byte.eq_ignore_ascii_case(&first))
+    {
+        let at = from + offset;
+        if starts_with_ignore_case(&haystack[at..], needle) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// Whether a link points at a page about the feed or entry (`rel` absent or `alternate`),
@@ -876,37 +989,7 @@ fn strip_tags(html: &str) -> String {
     text
 }
 
-/// Named entities decoded in titles: XML's five and the ones feeds commonly use.
-const NAMED_ENTITIES: &[(&str, char)] = &[
-    ("amp", '&'),
-    ("lt", '<'),
-    ("gt", '>'),
-    ("quot", '"'),
-    ("apos", '\''),
-    ("nbsp", '\u{a0}'),
-    ("ndash", '–'),
-    ("mdash", '—'),
-    ("hellip", '…'),
-    ("lsquo", '‘'),
-    ("rsquo", '’'),
-    ("sbquo", '‚'),
-    ("ldquo", '“'),
-    ("rdquo", '”'),
-    ("bdquo", '„'),
-    ("laquo", '«'),
-    ("raquo", '»'),
-    ("bull", '•'),
-    ("middot", '·'),
-    ("copy", '©'),
-    ("reg", '®'),
-    ("trade", '™'),
-    ("deg", '°'),
-    ("euro", '€'),
-    ("pound", '£'),
-    ("times", '×'),
-];
-
-/// The text with numeric (`&#8217;`, `&#x2019;`) and common named entities decoded once.
+/// The text with numeric (`&#8217;`, `&#x2019;`) and HTML's named entities decoded once.
 /// Anything else that starts with `&` stays as written.
 fn decode_entities(text: &str) -> String {
     let mut decoded = String::with_capacity(text.len());
@@ -934,22 +1017,12 @@ fn decode_entities(text: &str) -> String {
     decoded
 }
 
-/// The character an entity name (between `&` and `;`) stands for.
+/// The character an entity name (between `&` and `;`) stands for; U+FFFD for `&#0;`.
 fn decode_entity(name: &str) -> Option<char> {
-    if let Some(number) = name.strip_prefix('#') {
-        let code = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => number.parse::<u32>().ok()?,
-        };
-        return match code {
-            0 => Some('\u{fffd}'),
-            _ => char::from_u32(code),
-        };
+    match name.strip_prefix('#') {
+        Some(number) => entities::numeric(number).map(|c| if c == '\0' { '\u{fffd}' } else { c }),
+        None => entities::named(name),
     }
-    NAMED_ENTITIES
-        .iter()
-        .find(|(entity, _)| *entity == name)
-        .map(|(_, c)| *c)
 }
 
 #[cfg(test)]
@@ -2010,6 +2083,137 @@ mod tests {
         ];
         for (input, expected) in rows {
             check_plain(input, *expected);
+        }
+    }
+
+    /// Every file under `tests/fixtures/`, in path order (so a saved proptest seed names the
+    /// same file everywhere), read once.
+    fn all_fixtures() -> &'static [Vec<u8>] {
+        static FIXTURES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+        FIXTURES.get_or_init(|| {
+            let mut folders = vec![std::path::PathBuf::from(format!(
+                "{}/tests/fixtures",
+                env!("CARGO_MANIFEST_DIR")
+            ))];
+            let mut paths = Vec::new();
+            while let Some(folder) = folders.pop() {
+                let entries = std::fs::read_dir(&folder)
+                    .unwrap_or_else(|error| panic!("read {}: {error}", folder.display()));
+                for entry in entries {
+                    let path = entry
+                        .unwrap_or_else(|error| panic!("entry of {}: {error}", folder.display()))
+                        .path();
+                    if path.is_dir() {
+                        folders.push(path);
+                    } else {
+                        paths.push(path);
+                    }
+                }
+            }
+            paths.sort();
+            assert!(paths.len() > 20, "found the fixtures");
+            paths
+                .iter()
+                .map(|path| {
+                    std::fs::read(path)
+                        .unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
+                })
+                .collect()
+        })
+    }
+
+    /// One change to a document.
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        /// XOR the byte at this position (modulo the length) with a non-zero mask.
+        Flip(usize, u8),
+        /// Cut the document at this position (modulo the length).
+        Truncate(usize),
+        /// Insert markup that confuses parsers at this position.
+        Insert(usize, &'static str),
+    }
+
+    /// What [`Mutation::Insert`] inserts.
+    const TROUBLE: &[&str] = &[
+        "<",
+        "&",
+        "]]>",
+        "<![CDATA[",
+        "<!--",
+        "&#",
+        "&#x110000;",
+        "&nbsp",
+        "<!DOCTYPE x [<!ENTITY e \"&e;\">]>",
+        "<item>",
+        "</item>",
+        "<entry>",
+        "<rss>",
+        "\"",
+        "\u{feff}",
+        "\0",
+        "\u{fffd}",
+        "{",
+        " a=\"&bogus;\" type=\"text/plain\" b='&' ",
+        " version='9' src=\"x\" ",
+    ];
+
+    fn mutation() -> impl proptest::strategy::Strategy<Value = Mutation> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (any::<usize>(), 1..=u8::MAX).prop_map(|(at, mask)| Mutation::Flip(at, mask)),
+            any::<usize>().prop_map(Mutation::Truncate),
+            (any::<usize>(), proptest::sample::select(TROUBLE))
+                .prop_map(|(at, text)| Mutation::Insert(at, text)),
+        ]
+    }
+
+    fn mutate(mut body: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+        for mutation in mutations {
+            let length = body.len().max(1);
+            match mutation {
+                Mutation::Flip(at, mask) => {
+                    if let Some(byte) = body.get_mut(at % length) {
+                        *byte ^= mask;
+                    }
+                }
+                Mutation::Truncate(at) => body.truncate(at % length),
+                Mutation::Insert(at, text) => {
+                    let at = (at % length).min(body.len());
+                    body.splice(at..at, text.bytes());
+                }
+            }
+        }
+        body
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn mutated_fixtures_never_panic(
+            index in proptest::prelude::any::<proptest::sample::Index>(),
+            mutations in proptest::collection::vec(mutation(), 1..8),
+            http_charset in proptest::option::of(proptest::sample::select(
+                &["utf-8", "iso-8859-1", "koi8-r", "shift_jis", "utf-16", "bogus"][..]
+            )),
+        ) {
+            let fixtures = all_fixtures();
+            let body = mutate(fixtures[index.index(fixtures.len())].clone(), &mutations);
+            let final_url = url("https://example.com/feed");
+            // the result does not matter, only that there is one; a small cap exercises the
+            // cut too
+            let _ = parse_with_charset(&body, &final_url, http_charset);
+            let _ = parse_with_entry_cap(&body, &final_url, http_charset, 1);
+        }
+
+        #[test]
+        fn random_bytes_never_panic(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+            prefix in proptest::sample::select(&["", "<", "<?xml version=\"1.0\"?><rss>", "<feed>", "{"][..]),
+        ) {
+            let mut document = prefix.as_bytes().to_vec();
+            document.extend(body);
+            let _ = parse(&document, &url("https://example.com/feed"));
         }
     }
 }

@@ -348,9 +348,10 @@ async fn fetch_one(fetcher: &Fetcher, job: &Job) -> Result<Success, Failure> {
             moved_to,
             validators,
             hints,
+            charset,
             body,
         } => {
-            let feed = parse::parse(&body, &final_url)?;
+            let feed = parse::parse_with_charset(&body, &final_url, charset.as_deref())?;
             Ok(Success::Modified {
                 status,
                 moved_to,

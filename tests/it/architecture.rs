@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 /// (crate path prefix, the only place under src/ allowed to use it).
 const OWNERS: &[(&str, &str)] = &[
     ("rusqlite::", "src/store/"),
-    ("feed_rs::", "src/parse.rs"),
+    ("feed_rs::", "src/parse"),
+    ("encoding_rs::", "src/parse"),
     ("reqwest::", "src/fetch.rs"),
     ("rustls::", "src/fetch.rs"),
     ("clap::", "src/cli.rs"),

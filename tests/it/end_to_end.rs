@@ -320,3 +320,29 @@ fn requests_are_concurrent_but_bounded_per_host() {
     // answer delayed) more than one, so the fetches did overlap.
     assert_eq!(server.max_in_flight(), 3);
 }
+
+#[test]
+fn the_http_charset_decodes_an_undeclared_body() {
+    let server = FeedServer::start();
+    // "кафе" in KOI8-R, with no encoding in the XML declaration: only the header says (the
+    // windows-1252 fallback would read "ËÁÆÅ").
+    let koi8 = [0xCB, 0xC1, 0xC6, 0xC5];
+    let mut body = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>".to_vec();
+    body.extend_from_slice(&koi8);
+    body.extend_from_slice(
+        b"</title><link>https://cafe.example/</link><description>d</description>\
+          <item><title>",
+    );
+    body.extend_from_slice(&koi8);
+    body.extend_from_slice(
+        b" opens</title><link>https://cafe.example/1</link>\
+          <pubDate>Fri, 27 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>",
+    );
+    server.route(
+        "/feed.xml",
+        Reply::ok(body).header("Content-Type", "application/rss+xml; charset=KOI8-R"),
+    );
+    let project = Project::with_feeds(&[("Cafe", &server.url("/feed.xml"))]);
+    assert_eq!(project.run(&["fetch"]).code, 0);
+    assert_eq!(project.entries()[0]["title"], "кафе opens");
+}

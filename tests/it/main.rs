@@ -6,6 +6,7 @@ mod support;
 
 mod architecture;
 mod commands;
+mod corpus;
 mod end_to_end;
 mod etiquette;
 mod failures;
