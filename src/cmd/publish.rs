@@ -8,10 +8,12 @@ use anyhow::{Context as _, bail};
 
 use super::{Context, Status, feed_weights, open_store, visible_feeds, write_stdout};
 use crate::cli::{FeedFormat, Order, PublishArgs};
-use crate::model::{Channel, Story, Timestamp};
+use std::collections::HashMap;
+
+use crate::model::{Channel, Story, StoryId, Timestamp};
 use crate::publish::{self, Format};
 use crate::rank::{self, Score};
-use crate::store::{Store, StorySelection};
+use crate::store::Store;
 
 /// One rendered file of the site.
 pub(super) struct Output {
@@ -88,13 +90,24 @@ fn render(
     order: Order,
 ) -> anyhow::Result<Vec<Output>> {
     let store = open_store(&context.config)?;
-    // Read and score every candidate once; each page then takes its share.
+    // Rank every candidate once from its light-weight members; each page then takes its
+    // share, and only the stories shown are read in full.
     let candidates = candidate_stories(context, &store)?;
     let tag_pages = all_tags(context);
     let limit = limit.unwrap_or(context.config.publish.limit);
+    let visible = visible_feeds(&context.config);
+    let mut full: HashMap<StoryId, Story> = HashMap::new();
     let mut outputs = Vec::with_capacity(pages.len() * Format::all().len());
     for &tag in pages {
-        let stories = page_stories(context, &candidates, tag, limit, order);
+        let mut stories = Vec::new();
+        for id in page_stories(context, &candidates, tag, limit, order) {
+            if !full.contains_key(&id)
+                && let Some(story) = store.story(id, &visible)?
+            {
+                full.insert(id, with_tags(context, story));
+            }
+            stories.extend(full.get(&id).cloned());
+        }
         let channel = channel(context, &stories, tag, &tag_pages);
         for &format in Format::all() {
             outputs.push(Output {
@@ -121,34 +134,37 @@ fn all_tags(context: &Context) -> Vec<String> {
     tags
 }
 
-/// Every story that may be published: carried by unmuted configured feeds, within the
-/// window, with its feeds' tags among its categories, and its popularity score (a story
-/// ranks the same on every page).
+/// Every story that may be published (carried by unmuted configured feeds, within the
+/// window) with its popularity score: a story ranks the same on every page.
 fn candidate_stories(context: &Context, store: &Store) -> anyhow::Result<Vec<(Story, Score)>> {
     let config = &context.config;
-    let feeds = visible_feeds(config);
-    let stories = store.stories(&StorySelection {
-        feeds: &feeds,
-        since: context.now.minus(config.publish.window),
-        limit: usize::MAX,
-    })?;
+    let stories = store.ranking_candidates(
+        &visible_feeds(config),
+        context.now.minus(config.publish.window),
+    )?;
     let weights = feed_weights(config);
     Ok(stories
         .into_iter()
-        .map(|mut story| {
-            for member in &story.members {
-                if let Some(feed) = config
-                    .feeds
-                    .iter()
-                    .find(|feed| feed.name == member.feed_name)
-                {
-                    story.categories.extend(feed.tags.iter().cloned());
-                }
-            }
+        .map(|story| {
             let score = rank::score(&story, &config.rank, &weights, context.now);
             (story, score)
         })
         .collect())
+}
+
+/// A story with its feeds' tags among its categories.
+fn with_tags(context: &Context, mut story: Story) -> Story {
+    for member in &story.members {
+        if let Some(feed) = context
+            .config
+            .feeds
+            .iter()
+            .find(|feed| feed.name == member.feed_name)
+        {
+            story.categories.extend(feed.tags.iter().cloned());
+        }
+    }
+    story
 }
 
 /// The stories of one page (`tag`: only stories that a feed with the tag carries), by
@@ -159,7 +175,7 @@ fn page_stories(
     tag: Option<&str>,
     limit: usize,
     order: Order,
-) -> Vec<Story> {
+) -> Vec<StoryId> {
     let config = &context.config;
     let on_page = |story: &Story| match tag {
         None => true,
@@ -178,13 +194,13 @@ fn page_stories(
     match order {
         Order::Popular => rank::order(chosen, limit)
             .into_iter()
-            .map(|(story, _)| story)
+            .map(|(story, _)| story.id)
             .collect(),
         Order::Recent => {
             let mut stories: Vec<Story> = chosen.into_iter().map(|(story, _)| story).collect();
             stories.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
             stories.truncate(limit);
-            stories
+            stories.into_iter().map(|story| story.id).collect()
         }
     }
 }

@@ -104,6 +104,19 @@ const MIGRATIONS: &[&str] = &[
      CREATE TRIGGER entries_fts_forget AFTER DELETE ON entries BEGIN
          DELETE FROM entries_fts WHERE rowid = old.id;
      END;",
+    // 6: each live story's earliest publish time and latest update, kept by `stories::attach`,
+    // so publishing finds the stories of its window by index instead of grouping every entry;
+    // and an index that covers what ranking reads of an entry, so ranking never walks past
+    // an entry's (large) summary and content to reach its counts.
+    "ALTER TABLE stories ADD COLUMN published_at INTEGER;
+     ALTER TABLE stories ADD COLUMN updated_at INTEGER;
+     UPDATE stories SET
+         published_at = (SELECT min(published_at) FROM entries WHERE story_id = stories.id),
+         updated_at = (SELECT max(updated_at) FROM entries WHERE story_id = stories.id)
+     WHERE merged_into IS NULL;
+     CREATE INDEX stories_by_published ON stories (published_at, merged_into);
+     CREATE INDEX entries_for_ranking ON entries (story_id, published_at, updated_at, feed_id,
+         points, comments_count, views, position, comments);",
 ];
 
 /// Work in Rust that follows a migration's SQL, in the same transaction: (version, step).

@@ -770,6 +770,99 @@ impl Store {
         Ok(stories)
     }
 
+    /// Every live story whose earliest entry is at or after `since`, as ranking needs it: its
+    /// id, dates and members from the given feeds, without titles, texts or sources (load
+    /// the few chosen ones with [`Store::story`]). Found through the stories' own dates by
+    /// index, so the cost follows the window, not the database.
+    pub fn ranking_candidates(
+        &self,
+        feeds: &[String],
+        since: Timestamp,
+    ) -> Result<Vec<Story>, StoreError> {
+        let visible: std::collections::HashSet<&str> = feeds.iter().map(String::as_str).collect();
+        let mut select = self.conn.prepare_cached(
+            "SELECT e.story_id, e.published_at, e.updated_at, f.name,
+                 coalesce(f.group_name, ''), e.points, e.comments_count, e.views, e.comments,
+                 CASE WHEN f.ranked THEN e.position END, st.last_count, e.id
+             FROM stories s CROSS JOIN entries e ON e.story_id = s.id
+                 JOIN feeds f ON f.id = e.feed_id
+                 JOIN fetch_state st ON st.feed_id = f.id
+             WHERE s.merged_into IS NULL AND s.published_at >= ?1
+             ORDER BY s.published_at, s.id",
+        )?;
+        let mut rows = select.query(params![since.unix()])?;
+        let mut stories: Vec<Story> = Vec::new();
+        // Each member's (publish time, entry id), to put a story's members earliest first.
+        let mut member_order: Vec<Vec<(Timestamp, i64)>> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let feed_name: String = row.get(3)?;
+            if !visible.contains(feed_name.as_str()) {
+                continue;
+            }
+            let count = |index: usize| -> rusqlite::Result<Option<u64>> {
+                Ok(row
+                    .get::<_, Option<i64>>(index)?
+                    .and_then(|count| u64::try_from(count).ok()))
+            };
+            let story_id = StoryId(row.get(0)?);
+            let published = Timestamp::from_unix(row.get(1)?);
+            let updated = Timestamp::from_unix(row.get(2)?);
+            let member = Member {
+                feed_name,
+                group: row.get(4)?,
+                engagement: Engagement {
+                    points: count(5)?,
+                    comments: count(6)?,
+                    views: count(7)?,
+                },
+                discussion: row
+                    .get::<_, Option<String>>(8)?
+                    .and_then(|link| Url::parse(&link).ok()),
+                position: match (count(9)?, count(10)?) {
+                    (Some(place), Some(total)) => Some((
+                        u32::try_from(place).unwrap_or(u32::MAX),
+                        u32::try_from(total).unwrap_or(u32::MAX),
+                    )),
+                    _ => None,
+                },
+            };
+            let order_key = (published, row.get::<_, i64>(11)?);
+            match stories.last_mut() {
+                Some(story) if story.id == story_id => {
+                    story.published = story.published.min(published);
+                    story.updated = story.updated.max(updated);
+                    story.members.push(member);
+                    if let Some(order) = member_order.last_mut() {
+                        order.push(order_key);
+                    }
+                }
+                _ => {
+                    member_order.push(vec![order_key]);
+                    stories.push(Story {
+                        id: story_id,
+                        title: String::new(),
+                        link: None,
+                        summary: None,
+                        author: None,
+                        published,
+                        updated,
+                        comments: None,
+                        categories: Vec::new(),
+                        sources: Vec::new(),
+                        members: vec![member],
+                    })
+                }
+            }
+        }
+        for (story, order) in stories.iter_mut().zip(member_order) {
+            let mut keyed: Vec<((Timestamp, i64), Member)> =
+                order.into_iter().zip(story.members.drain(..)).collect();
+            keyed.sort_by_key(|(key, _)| *key);
+            story.members = keyed.into_iter().map(|(_, member)| member).collect();
+        }
+        Ok(stories)
+    }
+
     /// One story by id (an id merged into another story finds that story), as carried by the
     /// given feeds, whatever its age. `None` when there is no such story or none of its
     /// entries is in those feeds.

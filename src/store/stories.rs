@@ -108,18 +108,35 @@ pub(super) fn attach(
     }
     let Some(&survivor) = matches.first() else {
         // Nothing matched: the entry starts a story whose id is its own.
-        let mut insert =
-            tx.prepare_cached("INSERT INTO stories (id, created_at) VALUES (?1, ?2)")?;
-        insert.execute(params![entry_id, now])?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO stories (id, created_at, published_at, updated_at)
+             VALUES (?1, ?2, ?3, ?3)",
+        )?;
+        insert.execute(params![entry_id, now, published])?;
         work.count(&insert);
         set_story(tx, entry_id, entry_id, work)?;
+        refresh_dates(tx, entry_id, work)?;
         return Ok(entry_id);
     };
     set_story(tx, entry_id, survivor, work)?;
     for &absorbed in matches.iter().skip(1) {
         merge(tx, absorbed, survivor, work)?;
     }
+    refresh_dates(tx, survivor, work)?;
     Ok(survivor)
+}
+
+/// Recomputes a story's earliest publish time and latest update from its entries (a story's
+/// entries are few, and found by index).
+fn refresh_dates(tx: &Transaction<'_>, story: i64, work: &mut Work) -> rusqlite::Result<()> {
+    let mut update = tx.prepare_cached(
+        "UPDATE stories SET (published_at, updated_at) =
+             (SELECT min(published_at), max(updated_at) FROM entries WHERE story_id = ?1)
+         WHERE id = ?1",
+    )?;
+    update.execute(params![story])?;
+    work.count(&update);
+    Ok(())
 }
 
 fn set_story(

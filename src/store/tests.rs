@@ -1487,7 +1487,10 @@ fn migration_5_indexes_the_entries_stored_before_it() {
         .store
         .conn
         .execute_batch(
-            "DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts; PRAGMA user_version = 4;",
+            "DROP INDEX stories_by_published; DROP INDEX entries_for_ranking;
+             ALTER TABLE stories DROP COLUMN published_at;
+             ALTER TABLE stories DROP COLUMN updated_at;
+             DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts; PRAGMA user_version = 4;",
         )
         .unwrap();
     drop(fixture.store);
@@ -1511,4 +1514,62 @@ fn a_deleted_entry_leaves_the_index() {
         .execute_batch("DELETE FROM title_words; DELETE FROM entries;")
         .unwrap();
     assert!(search(&fixture.store, "ephemeral").is_empty());
+}
+
+#[test]
+fn ranking_candidates_are_the_window_s_stories_with_their_visible_members() {
+    let mut fixture = fixture();
+    let now = at(NOW);
+    let parsed = feed(vec![
+        entry("old", "Old", "2026-11-01T00:00:00Z"),
+        entry("a", "First", "2026-11-27T10:00:00Z"),
+        entry("b", "Second", "2026-11-27T11:00:00Z"),
+    ]);
+    fixture
+        .store
+        .record_fetched(
+            fixture.feed_id,
+            &parsed,
+            &Validators::default(),
+            200,
+            None,
+            now,
+            now,
+        )
+        .unwrap();
+    let names = vec!["Example".to_string()];
+    let since = at("2026-11-21T12:00:00Z");
+    let candidates = fixture.store.ranking_candidates(&names, since).unwrap();
+    let mut published: Vec<Timestamp> = candidates.iter().map(|story| story.published).collect();
+    published.sort();
+    assert_eq!(
+        published,
+        [at("2026-11-27T10:00:00Z"), at("2026-11-27T11:00:00Z")]
+    );
+    assert!(candidates.iter().all(|story| story.members.len() == 1));
+    assert_eq!(candidates[0].members[0].feed_name, "Example");
+    // The same stories as the full read, by id.
+    let full: Vec<StoryId> = fixture
+        .store
+        .stories(&StorySelection {
+            feeds: &names,
+            since,
+            limit: 10,
+        })
+        .unwrap()
+        .iter()
+        .map(|story| story.id)
+        .collect();
+    let mut ids: Vec<StoryId> = candidates.iter().map(|story| story.id).collect();
+    ids.sort();
+    let mut full_sorted = full.clone();
+    full_sorted.sort();
+    assert_eq!(ids, full_sorted);
+    assert!(
+        fixture
+            .store
+            .ranking_candidates(&[], since)
+            .unwrap()
+            .is_empty()
+    );
 }
