@@ -117,6 +117,14 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX stories_by_published ON stories (published_at, merged_into);
      CREATE INDEX entries_for_ranking ON entries (story_id, published_at, updated_at, feed_id,
          points, comments_count, views, position, comments);",
+    // 7: how many entries use each headline word, so story matching probes only a headline's
+    // rarest words (any headline sharing three words with it shares one of those).
+    "CREATE TABLE title_word_counts (
+         word TEXT PRIMARY KEY,
+         n INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     INSERT INTO title_word_counts (word, n)
+         SELECT word, count(*) FROM title_words GROUP BY word;",
 ];
 
 /// Work in Rust that follows a migration's SQL, in the same transaction: (version, step).

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{CachedStatement, StatementStatus, Transaction, params};
+use rusqlite::{CachedStatement, OptionalExtension, StatementStatus, Transaction, params};
 use url::Url;
 
 use crate::canon;
@@ -216,12 +216,20 @@ fn matching_stories(
         .filter(|headline| headline.words().len() >= dedup::MIN_WORDS)
     {
         let words = serde_json::to_string(headline.words()).unwrap_or_else(|_| "[]".into());
+        let probe = rarest_words(tx, headline, work)?;
+        let probe = serde_json::to_string(&probe).unwrap_or_else(|_| "[]".into());
+        // Entries that use one of the probe words near this time; of those, the ones sharing
+        // at least MIN_SHARED words with this headline. Only the probe words' postings are
+        // read, so common words ("security") never make every headline examine thousands.
         let mut similar = tx.prepare_cached(
             "SELECT e.story_id, e.title
-             FROM (SELECT entry_id FROM title_words
-                   WHERE word IN (SELECT value FROM json_each(?1))
-                       AND published_at BETWEEN ?2 AND ?3
-                   GROUP BY entry_id HAVING count(*) >= ?4) AS near
+             FROM (SELECT words.entry_id
+                   FROM (SELECT DISTINCT entry_id FROM title_words
+                         WHERE word IN (SELECT value FROM json_each(?7))
+                             AND published_at BETWEEN ?2 AND ?3) AS probed
+                   JOIN title_words words ON words.entry_id = probed.entry_id
+                   WHERE words.word IN (SELECT value FROM json_each(?1))
+                   GROUP BY words.entry_id HAVING count(*) >= ?4) AS near
              JOIN entries e ON e.id = near.entry_id
              JOIN feeds f ON f.id = e.feed_id
              WHERE e.id <> ?5 AND f.group_name IS NOT ?6 AND e.story_id IS NOT NULL",
@@ -233,7 +241,8 @@ fn matching_stories(
                 published + TITLE_WINDOW,
                 dedup::MIN_SHARED as i64,
                 entry_id,
-                group
+                group,
+                probe
             ],
             |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?)),
         )?;
@@ -251,7 +260,34 @@ fn matching_stories(
     Ok(found)
 }
 
-/// Records the entry's headline words under its publish time (replacing older ones).
+/// The headline's words to look up: all but its `MIN_SHARED - 1` most used. A headline that
+/// shares at least `MIN_SHARED` words with this one shares at least one of these.
+fn rarest_words(
+    tx: &Transaction<'_>,
+    headline: &Headline,
+    work: &mut Work,
+) -> rusqlite::Result<Vec<String>> {
+    let mut counts = tx.prepare_cached("SELECT n FROM title_word_counts WHERE word = ?1")?;
+    let mut by_use: Vec<(i64, &String)> = Vec::with_capacity(headline.words().len());
+    for word in headline.words() {
+        let uses: i64 = counts
+            .query_row(params![word], |row| row.get(0))
+            .optional()?
+            .unwrap_or(0);
+        by_use.push((uses, word));
+    }
+    work.count(&counts);
+    by_use.sort();
+    let keep = by_use.len().saturating_sub(dedup::MIN_SHARED - 1).max(1);
+    Ok(by_use
+        .into_iter()
+        .take(keep)
+        .map(|(_, word)| word.clone())
+        .collect())
+}
+
+/// Records the entry's headline words under its publish time (replacing older ones), and
+/// keeps each word's use count.
 fn index_title(
     tx: &Transaction<'_>,
     entry_id: i64,
@@ -261,6 +297,12 @@ fn index_title(
     work: &mut Work,
 ) -> rusqlite::Result<()> {
     if !is_new {
+        let mut uncount = tx.prepare_cached(
+            "UPDATE title_word_counts SET n = n - 1
+             WHERE word IN (SELECT word FROM title_words WHERE entry_id = ?1)",
+        )?;
+        uncount.execute(params![entry_id])?;
+        work.count(&uncount);
         let mut forget = tx.prepare_cached("DELETE FROM title_words WHERE entry_id = ?1")?;
         forget.execute(params![entry_id])?;
         work.count(&forget);
@@ -271,9 +313,16 @@ fn index_title(
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO title_words (word, published_at, entry_id) VALUES (?1, ?2, ?3)",
     )?;
+    let mut count = tx.prepare_cached(
+        "INSERT INTO title_word_counts (word, n) VALUES (?1, 1)
+         ON CONFLICT (word) DO UPDATE SET n = n + 1",
+    )?;
     for word in headline.words() {
-        insert.execute(params![word, published, entry_id])?;
+        if insert.execute(params![word, published, entry_id])? > 0 {
+            count.execute(params![word])?;
+        }
     }
     work.count(&insert);
+    work.count(&count);
     Ok(())
 }

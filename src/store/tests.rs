@@ -1487,7 +1487,8 @@ fn migration_5_indexes_the_entries_stored_before_it() {
         .store
         .conn
         .execute_batch(
-            "DROP INDEX stories_by_published; DROP INDEX entries_for_ranking;
+            "DROP TABLE title_word_counts;
+             DROP INDEX stories_by_published; DROP INDEX entries_for_ranking;
              ALTER TABLE stories DROP COLUMN published_at;
              ALTER TABLE stories DROP COLUMN updated_at;
              DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts; PRAGMA user_version = 4;",
