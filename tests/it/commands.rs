@@ -114,3 +114,29 @@ fn completions_and_the_manual_page_come_from_the_cli_definition() {
     let elsewhere = project.run(&["-c", "missing.toml", "completions", "bash"]);
     assert_eq!(elsewhere.code, 0);
 }
+
+#[test]
+fn on_a_terminal_fetch_shows_a_progress_bar() {
+    let server = FeedServer::start();
+    server.route("/a.xml", Reply::fixture("rss2/krebs.xml"));
+    let project = Project::with_feeds(&[("A", &server.url("/a.xml"))]);
+    // `script` (util-linux) runs the command on a pseudo-terminal, as a person would.
+    let command = format!(
+        "{} --now {} fetch",
+        env!("CARGO_BIN_EXE_frontpage"),
+        crate::support::NOW
+    );
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(project.file("."))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    assert!(screen.contains("fetching"), "a progress bar: {screen:?}");
+    assert!(
+        screen.contains("fetched 1 feeds: 1 updated"),
+        "and the summary line: {screen:?}"
+    );
+}

@@ -230,3 +230,40 @@ fn serving_beyond_loopback_is_allowed_with_a_warning() {
         "{seen:#?}"
     );
 }
+
+#[test]
+fn serve_refresh_respects_the_run_lock() {
+    let feeds = FeedServer::start();
+    feeds.route("/krebs.xml", Reply::fixture("rss2/krebs.xml"));
+    let project = Project::with_feeds(&[("Krebs", &feeds.url("/krebs.xml"))]);
+    // A cron `run` holds the lock.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(project.file("frontpage.db.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut child = project
+        .command(
+            NOW,
+            &["serve", "--listen", "127.0.0.1:0", "--refresh", "1s"],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start frontpage serve");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut stepped_aside = false;
+    for line in BufReader::new(stderr).lines().take(20) {
+        let line = line.expect("read stderr");
+        if line.contains("another frontpage run is in progress") {
+            stepped_aside = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(stepped_aside, "the refresh saw the lock");
+    assert!(feeds.requests().is_empty(), "and fetched nothing");
+}
