@@ -5,11 +5,9 @@
 //! says on stderr what it added and skipped. The OPML itself is read and written by
 //! [`crate::opml`], the file edited by [`crate::config::append_feeds`].
 
-use std::io::Write as _;
-use std::path::Path;
-
 use anyhow::Context as _;
 
+use super::publish::write_if_changed;
 use super::{Context, Status, write_stdout};
 use crate::cli::{ExportArgs, ImportArgs};
 use crate::config::{self, Config, NewFeed};
@@ -45,7 +43,7 @@ pub fn export(context: &Context, args: &ExportArgs) -> anyhow::Result<Status> {
         &subscriptions(&context.config),
     );
     match &args.output {
-        Some(path) if path.as_os_str() != "-" => write_atomically(path, document.as_bytes()),
+        Some(path) if path.as_os_str() != "-" => write_if_changed(path, document.as_bytes()),
         _ => write_stdout(document.as_bytes()),
     }?;
     Ok(Status::Success)
@@ -193,24 +191,4 @@ fn count(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader
-/// sees the old file or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let write = || -> std::io::Result<()> {
-        let mut file = tempfile::Builder::new()
-            .prefix(".frontpage-")
-            .suffix(".tmp")
-            .tempfile_in(&folder)?;
-        file.write_all(bytes)?;
-        file.as_file().sync_all()?;
-        file.persist(path).map_err(|error| error.error)?;
-        Ok(())
-    };
-    write().with_context(|| format!("cannot write {}", path.display()))
 }

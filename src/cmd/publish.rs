@@ -243,7 +243,18 @@ fn write_site(context: &Context, outputs: &[Output]) -> anyhow::Result<()> {
 
 /// Replaces `path` with `bytes` unless it already holds exactly them: a file whose content did
 /// not change keeps its modification time, so web servers keep their ETags.
-fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is written into, never replaced:
+    // renaming a file over it would destroy it.
+    if let Ok(metadata) = std::fs::metadata(path)
+        && !metadata.is_file()
+    {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(bytes))
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
     if std::fs::read(path).is_ok_and(|existing| existing == bytes) {
         return Ok(());
     }

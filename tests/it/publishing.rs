@@ -133,3 +133,16 @@ fn unchanged_outputs_are_not_rewritten() {
         "no temporary files left: {leftovers:?}"
     );
 }
+
+#[test]
+fn publish_and_export_to_dev_null_leave_the_device_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let (_server, project) = tagged();
+    assert_eq!(project.run(&["fetch"]).code, 0);
+    let run = project.run(&["publish", "--format", "rss", "-o", "/dev/null"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = project.run(&["export", "-o", "/dev/null"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let kind = std::fs::metadata("/dev/null").unwrap().file_type();
+    assert!(kind.is_char_device(), "/dev/null was replaced by a file");
+}

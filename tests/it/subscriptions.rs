@@ -100,8 +100,10 @@ fn export_writes_every_feed_as_well_formed_opml() {
     );
     // the same configuration exports the same bytes, to stdout or to a file
     assert_eq!(export(&project), exported);
+    // Like publish, export creates the folder it is asked to write into.
     let run = project.run(&["export", "-o", "out/feeds.opml"]);
-    assert_ne!(run.code, 0, "the folder does not exist: {}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(project.read("out/feeds.opml"), exported);
     let run = project.run(&["export", "-o", "feeds.opml"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(project.read("feeds.opml"), exported);
