@@ -34,7 +34,9 @@
 //!
 //! The report is printed as a table and written as JSON to `target/bench/report.json` (and
 //! to a copy named after the parameters). Flags: `--feeds N`, `--store-entries M`,
-//! `--store-feeds F`, `--runs R`, `--phase fetch|store|all`, `--keep DIR`.
+//! `--store-feeds F`, `--runs R`, `--phase fetch|store|all`, `--keep DIR`, and
+//! `--frontpage BINARY` to measure another build (say, an older commit's) instead of this
+//! tree's.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -62,7 +64,8 @@ use serde::Serialize;
 use url::Url;
 
 const USAGE: &str = "usage: cargo run --release --example bench [-- --feeds N] \
-[--store-entries M] [--store-feeds F] [--runs R] [--phase fetch|store|all] [--keep DIR]";
+[--store-entries M] [--store-feeds F] [--runs R] [--phase fetch|store|all] [--keep DIR] \
+[--frontpage BINARY]";
 
 /// The clock of every run (`--now`): the corpus is dated relative to it, so runs are
 /// reproducible.
@@ -96,7 +99,10 @@ const TARGET_QUERY_MS: f64 = 50.0;
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args(std::env::args().skip(1))?;
-    let binary = frontpage_binary()?;
+    let binary = match &args.frontpage {
+        Some(binary) => binary.clone(),
+        None => frontpage_binary()?,
+    };
     let meter = Meter::detect();
     let workspace = match &args.keep {
         Some(folder) => {
@@ -109,7 +115,10 @@ fn main() -> anyhow::Result<()> {
     let now = Timestamp::parse_rfc3339(NOW).context("NOW is RFC 3339")?;
     let mut report = Report {
         machine: machine(),
-        frontpage: frontpage_version(),
+        frontpage: match &args.frontpage {
+            Some(binary) => binary.display().to_string(),
+            None => frontpage_version(),
+        },
         measured_with: meter.describe(),
         now: NOW.to_string(),
         fetch: None,
@@ -134,7 +143,7 @@ fn main() -> anyhow::Result<()> {
         )?);
     }
     print!("{}", render_report(&report));
-    let written = write_report(&binary, &args, &report)?;
+    let written = write_report(&args, &report)?;
     println!("\nreport written to {}", written.display());
     if let Workspace::Kept(folder) = &workspace {
         println!("kept the corpora and databases in {}", folder.display());
@@ -161,6 +170,8 @@ struct Args {
     store_feeds: usize,
     runs: usize,
     keep: Option<PathBuf>,
+    /// A frontpage binary to measure instead of building this tree's (to compare builds).
+    frontpage: Option<PathBuf>,
     phase: Phase,
 }
 
@@ -171,6 +182,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
         store_feeds: 1000,
         runs: 20,
         keep: None,
+        frontpage: None,
         phase: Phase::All,
     };
     while let Some(arg) = raw.next() {
@@ -196,6 +208,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
             "--store-feeds" => args.store_feeds = count(&flag, &value)?,
             "--runs" => args.runs = count(&flag, &value)?,
             "--keep" => args.keep = Some(PathBuf::from(value)),
+            "--frontpage" => args.frontpage = Some(PathBuf::from(value)),
             "--phase" => {
                 args.phase = match value.as_str() {
                     "fetch" => Phase::Fetch,
@@ -2188,7 +2201,7 @@ fn store_benchmark(
     let middling = vocabulary.words[200].clone();
     let rare = vocabulary.words[2500].clone();
     let phrase = phrase_from_headline(&plan, &vocabulary);
-    let feed = site_name(42);
+    let feed = site_name(42 % n_feeds);
     let config = config_path.display().to_string();
     let now_text = NOW.to_string();
     let argv = |words: &[&str]| -> Vec<String> {
@@ -2771,11 +2784,11 @@ fn render_report(report: &Report) -> String {
 }
 
 /// Writes the report to `target/bench/report.json` and a copy named after the parameters.
-fn write_report(binary: &Path, args: &Args, report: &Report) -> anyhow::Result<PathBuf> {
-    let target = binary
+fn write_report(args: &Args, report: &Report) -> anyhow::Result<PathBuf> {
+    let profile = profile_dir()?;
+    let target = profile
         .parent()
-        .and_then(Path::parent)
-        .context("the frontpage binary is not under target/<profile>")?;
+        .context("the bench executable is not under target/<profile>")?;
     let folder = target.join("bench");
     std::fs::create_dir_all(&folder)?;
     let json = serde_json::to_string_pretty(report)?;
