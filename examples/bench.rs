@@ -34,7 +34,7 @@
 //!
 //! The report is printed as a table and written as JSON to `target/bench/report.json` (and
 //! to a copy named after the parameters). Flags: `--feeds N`, `--store-entries M`,
-//! `--store-feeds F`, `--runs R`, `--phase fetch|store|all`, `--keep DIR`, and
+//! `--store-feeds F`, `--runs R`, `--phase fetch|store|all|serve`, `--keep DIR`, and
 //! `--frontpage BINARY` to measure another build (say, an older commit's) instead of this
 //! tree's.
 
@@ -64,7 +64,7 @@ use serde::Serialize;
 use url::Url;
 
 const USAGE: &str = "usage: cargo run --release --example bench [-- --feeds N] \
-[--store-entries M] [--store-feeds F] [--runs R] [--phase fetch|store|all] [--keep DIR] \
+[--store-entries M] [--store-feeds F] [--runs R] [--phase fetch|store|all|serve] [--keep DIR] \
 [--frontpage BINARY]";
 
 /// The clock of every run (`--now`): the corpus is dated relative to it, so runs are
@@ -124,6 +124,9 @@ fn main() -> anyhow::Result<()> {
         fetch: None,
         store: None,
     };
+    if args.phase == Phase::Serve {
+        return serve_corpus(&args, workspace.path(), now);
+    }
     if args.phase != Phase::Store {
         report.fetch = Some(fetch_benchmark(
             &args,
@@ -161,6 +164,8 @@ enum Phase {
     Fetch,
     Store,
     All,
+    /// Generate the fetch corpus, serve it and wait (to profile a command by hand).
+    Serve,
 }
 
 #[derive(Debug)]
@@ -214,7 +219,10 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
                     "fetch" => Phase::Fetch,
                     "store" => Phase::Store,
                     "all" => Phase::All,
-                    other => bail!("--phase is fetch, store or all, not {other:?}\n{USAGE}"),
+                    "serve" => Phase::Serve,
+                    other => {
+                        bail!("--phase is fetch, store, all or serve, not {other:?}\n{USAGE}")
+                    }
                 }
             }
             other => bail!("unexpected argument {other:?}\n{USAGE}"),
@@ -1731,61 +1739,8 @@ fn fetch_benchmark(
             .with_context(|| format!("cannot empty {}", folder.display()))?;
     }
     std::fs::create_dir_all(&folder)?;
-    eprintln!("bench: fetch: generating {} feeds", args.feeds);
-    let started = Instant::now();
-    let vocabulary = Vocabulary::new();
-    let per_feed = |rng: &mut Rng, _index: usize| rng.range(10, 50) as usize;
-    let mut plan = Plan::new(
-        FETCH_SEED,
-        args.feeds,
-        &per_feed,
-        (t0 - 14 * DAY, t0 - HOUR),
-        (500, 5000),
-        &vocabulary,
-    );
-    // The server's port is only known once it runs, and documents name their own URL; start
-    // it empty, then fill it.
-    let server = FeedServer::start(Vec::new())?;
-    let urls: Vec<String> = (0..args.feeds).map(|index| server.url(index)).collect();
-    let indexes: Vec<usize> = (0..args.feeds).collect();
-    let docs = render_docs(&plan, &vocabulary, &indexes, &urls, 1, t0 - HOUR);
-    let xml_bytes: u64 = docs.iter().map(|doc| doc.plain_len).sum();
-    let gzip_bytes: usize = docs.iter().map(|doc| doc.gzip.len()).sum();
-    *server
-        .state
-        .docs
-        .write()
-        .unwrap_or_else(PoisonError::into_inner) = docs.into_iter().map(Arc::new).collect();
-    let corpus = CorpusStats {
-        feeds: args.feeds,
-        rss2: (0..args.feeds)
-            .filter(|&i| feed_kind(i) == FeedKind::Rss2)
-            .count(),
-        atom: (0..args.feeds)
-            .filter(|&i| feed_kind(i) == FeedKind::Atom)
-            .count(),
-        rss1: (0..args.feeds)
-            .filter(|&i| feed_kind(i) == FeedKind::Rdf)
-            .count(),
-        entries: plan.n_entries(),
-        stories: plan.stories.len(),
-        shared_stories: plan.n_shared_stories(),
-        entries_of_shared_stories: plan.n_shared_entries(),
-        xml_mib: mib(xml_bytes),
-        gzip_mib: mib(gzip_bytes as u64),
-        generated_in_s: started.elapsed().as_secs_f64(),
-    };
-    eprintln!(
-        "bench: fetch: {} entries, {} stories ({} shared by {} entries), {:.1} MiB of XML \
-         ({:.1} MiB gzip), in {:.1} s",
-        corpus.entries,
-        corpus.stories,
-        corpus.shared_stories,
-        corpus.entries_of_shared_stories,
-        corpus.xml_mib,
-        corpus.gzip_mib,
-        corpus.generated_in_s
-    );
+    let (plan, vocabulary, server, urls, corpus) = serve_fetch_corpus(args, t0)?;
+    let mut plan = plan;
 
     let config_path = folder.join("feeds.toml");
     std::fs::write(&config_path, fetch_config(&urls))?;
@@ -1908,6 +1863,88 @@ fn fetch_benchmark(
         stories_stored,
         stories_expected: plan.stories.len(),
     })
+}
+
+/// Generates the fetch corpus of `args.feeds` feeds dated around `t0` and serves it.
+fn serve_fetch_corpus(
+    args: &Args,
+    t0: i64,
+) -> anyhow::Result<(Plan, Vocabulary, FeedServer, Vec<String>, CorpusStats)> {
+    eprintln!("bench: fetch: generating {} feeds", args.feeds);
+    let started = Instant::now();
+    let vocabulary = Vocabulary::new();
+    let per_feed = |rng: &mut Rng, _index: usize| rng.range(10, 50) as usize;
+    let plan = Plan::new(
+        FETCH_SEED,
+        args.feeds,
+        &per_feed,
+        (t0 - 14 * DAY, t0 - HOUR),
+        (500, 5000),
+        &vocabulary,
+    );
+    // The server's port is only known once it runs, and documents name their own URL; start
+    // it empty, then fill it.
+    let server = FeedServer::start(Vec::new())?;
+    let urls: Vec<String> = (0..args.feeds).map(|index| server.url(index)).collect();
+    let indexes: Vec<usize> = (0..args.feeds).collect();
+    let docs = render_docs(&plan, &vocabulary, &indexes, &urls, 1, t0 - HOUR);
+    let xml_bytes: u64 = docs.iter().map(|doc| doc.plain_len).sum();
+    let gzip_bytes: usize = docs.iter().map(|doc| doc.gzip.len()).sum();
+    *server
+        .state
+        .docs
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) = docs.into_iter().map(Arc::new).collect();
+    let corpus = CorpusStats {
+        feeds: args.feeds,
+        rss2: (0..args.feeds)
+            .filter(|&i| feed_kind(i) == FeedKind::Rss2)
+            .count(),
+        atom: (0..args.feeds)
+            .filter(|&i| feed_kind(i) == FeedKind::Atom)
+            .count(),
+        rss1: (0..args.feeds)
+            .filter(|&i| feed_kind(i) == FeedKind::Rdf)
+            .count(),
+        entries: plan.n_entries(),
+        stories: plan.stories.len(),
+        shared_stories: plan.n_shared_stories(),
+        entries_of_shared_stories: plan.n_shared_entries(),
+        xml_mib: mib(xml_bytes),
+        gzip_mib: mib(gzip_bytes as u64),
+        generated_in_s: started.elapsed().as_secs_f64(),
+    };
+    eprintln!(
+        "bench: fetch: {} entries, {} stories ({} shared by {} entries), {:.1} MiB of XML \
+         ({:.1} MiB gzip), in {:.1} s",
+        corpus.entries,
+        corpus.stories,
+        corpus.shared_stories,
+        corpus.entries_of_shared_stories,
+        corpus.xml_mib,
+        corpus.gzip_mib,
+        corpus.generated_in_s
+    );
+
+    Ok((plan, vocabulary, server, urls, corpus))
+}
+
+/// `--phase serve`: serves the fetch corpus and writes its `feeds.toml` into the workspace,
+/// then waits until standard input closes, so a command can be profiled by hand.
+fn serve_corpus(args: &Args, workspace: &Path, now: Timestamp) -> anyhow::Result<()> {
+    let (_plan, _vocabulary, server, urls, _corpus) = serve_fetch_corpus(args, now.unix())?;
+    let config_path = workspace.join("feeds.toml");
+    std::fs::write(&config_path, fetch_config(&urls))?;
+    println!(
+        "serving {} feeds; try: frontpage --config {} --now {NOW} run\n\
+         (close standard input to stop)",
+        urls.len(),
+        config_path.display()
+    );
+    std::io::stdout().flush()?;
+    std::io::copy(&mut std::io::stdin(), &mut std::io::sink())?;
+    drop(server);
+    Ok(())
 }
 
 /// How many entries (`feeds --format json`) and stories (`query --stories`) the database
@@ -2798,6 +2835,7 @@ fn write_report(args: &Args, report: &Report) -> anyhow::Result<PathBuf> {
         Phase::Fetch => "fetch",
         Phase::Store => "store",
         Phase::All => "all",
+        Phase::Serve => "serve",
     };
     let copy = folder.join(format!(
         "report-{phase}-feeds{}-store{}.json",

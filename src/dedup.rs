@@ -187,11 +187,22 @@ impl Headline {
 ///
 /// Symmetric: `same_event(a, b) == same_event(b, a)`.
 pub fn same_event(a: &Headline, b: &Headline) -> bool {
-    let shorter = a.words.len().min(b.words.len());
+    same_event_tokens(&a.words, &a.numbers, &b.words, &b.numbers)
+}
+
+/// [`same_event`] over headlines whose words stand as any tokens ordered alike in both (an
+/// index may number its words): `words` sorted and deduplicated, `numbers` among them.
+pub fn same_event_tokens<T: Ord>(
+    a_words: &[T],
+    a_numbers: &[T],
+    b_words: &[T],
+    b_numbers: &[T],
+) -> bool {
+    let shorter = a_words.len().min(b_words.len());
     if shorter < MIN_WORDS {
         return false;
     }
-    let shared = count_shared(&a.words, &b.words);
+    let shared = count_shared(a_words, b_words);
     if shared < MIN_SHARED {
         return false;
     }
@@ -200,12 +211,12 @@ pub fn same_event(a: &Headline, b: &Headline) -> bool {
     if (shared as f64) / (shorter as f64) < MIN_OVERLAP {
         return false;
     }
-    !numbers_conflict(&a.numbers, &b.numbers)
+    !numbers_conflict(a_numbers, b_numbers)
 }
 
 /// Whether both sets of number tokens are non-empty and neither contains the other.
-fn numbers_conflict(a: &[String], b: &[String]) -> bool {
-    let is_subset = |small: &[String], large: &[String]| {
+fn numbers_conflict<T: Ord>(a: &[T], b: &[T]) -> bool {
+    let is_subset = |small: &[T], large: &[T]| {
         small
             .iter()
             .all(|number| large.binary_search(number).is_ok())
@@ -213,8 +224,8 @@ fn numbers_conflict(a: &[String], b: &[String]) -> bool {
     !a.is_empty() && !b.is_empty() && !is_subset(a, b) && !is_subset(b, a)
 }
 
-/// How many strings two sorted, deduplicated slices have in common.
-fn count_shared(a: &[String], b: &[String]) -> usize {
+/// How many tokens two sorted, deduplicated slices have in common.
+fn count_shared<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut shared) = (0, 0, 0);
     while let (Some(left), Some(right)) = (a.get(i), b.get(j)) {
         match left.cmp(right) {

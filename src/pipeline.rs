@@ -1,9 +1,13 @@
 //! One fetch run: due feeds → concurrent fetch → parse → store, one outcome per feed.
 //!
-//! The network side runs on a tokio runtime, many feeds at once; the store side is one writer
-//! thread that owns the database connection and writes one short transaction per feed. The
-//! two meet in a bounded channel, so no transaction ever waits on the network and memory is
-//! bounded by what is in flight. A feed's failure is data: it is stored on the feed and
+//! The network side runs on a tokio runtime, many feeds at once, and does everything about a
+//! feed that needs no database: parsing, and preparing each entry for storage
+//! ([`PreparedFeed`]). The store side is one writer thread that owns the database connection
+//! and stores whatever results have arrived in one transaction (a [`Batch`] of at most
+//! [`MAX_BATCH_FEEDS`] feeds): when the network is faster than the disk, results queue up and
+//! each commit carries many feeds; when it is slower, each feed is committed as soon as it
+//! arrives. The two sides meet in a bounded channel, so no transaction ever waits on the
+//! network and memory is bounded by what is in flight. A feed's failure is data: it is stored on the feed and
 //! returned in the report, and never stops the other feeds. Only a database failure ends the
 //! run early.
 
@@ -15,13 +19,18 @@ use url::Url;
 
 use crate::config::Config;
 use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
-use crate::model::{FeedId, ParsedFeed, ServerHints, Timestamp, Validators};
+use crate::model::{FeedId, ServerHints, Timestamp, Validators};
 use crate::parse::{self, ParseError};
 use crate::schedule::{self, PollHints};
-use crate::store::{ConfiguredFeed, EntryCounts, FeedRow, Store, StoreError};
+use crate::store::{Batch, ConfiguredFeed, EntryCounts, FeedRow, PreparedFeed, Store, StoreError};
 
 /// Parsed feeds waiting for the writer; with the fetch concurrency, bounds memory in use.
 const CHANNEL_CAPACITY: usize = 16;
+
+/// The most fetch results one transaction stores. A commit costs a write of the pages it
+/// changed and a flush of the search index, so batching many feeds saves most of both; the
+/// cap bounds the memory a batch holds and the work a database error would undo.
+pub const MAX_BATCH_FEEDS: usize = 32;
 
 /// Which feeds a run fetches.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -167,7 +176,7 @@ enum Success {
         moved_to: Option<Url>,
         validators: Validators,
         hints: ServerHints,
-        feed: ParsedFeed,
+        feed: PreparedFeed,
     },
     NotModified {
         moved_to: Option<Url>,
@@ -288,16 +297,19 @@ pub fn fetch_feeds(
 
     let n_feeds = order.len();
     progress.start(n_feeds);
+    store.begin_bulk_writes()?;
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
-    let mut outcomes = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_results(store, receiver, now, n_feeds, progress));
+    let outcomes = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| write_results(&mut *store, receiver, now, n_feeds, progress));
         runtime.block_on(fetch_all(Arc::new(fetcher), jobs, sender, in_flight));
         match writer.join() {
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
         }
-    })?;
+    });
+    store.end_bulk_writes()?;
+    let mut outcomes = outcomes?;
     // Report in configuration order, whatever order the network finished in.
     outcomes.sort_by_key(|(feed_id, _)| order.iter().position(|id| id == feed_id));
     Ok(RunReport {
@@ -352,6 +364,8 @@ async fn fetch_one(fetcher: &Fetcher, job: &Job) -> Result<Success, Failure> {
             body,
         } => {
             let feed = parse::parse_with_charset(&body, &final_url, charset.as_deref())?;
+            drop(body);
+            let feed = PreparedFeed::new(feed);
             Ok(Success::Modified {
                 status,
                 moved_to,
@@ -363,7 +377,8 @@ async fn fetch_one(fetcher: &Fetcher, job: &Job) -> Result<Success, Failure> {
     }
 }
 
-/// The single writer: stores each result in its own transaction per feed as it arrives.
+/// The single writer: stores the results that have arrived, up to [`MAX_BATCH_FEEDS`] at a
+/// time, in one transaction, and reports each feed once its batch is committed.
 fn write_results(
     store: &mut Store,
     mut receiver: mpsc::Receiver<Done>,
@@ -372,26 +387,44 @@ fn write_results(
     progress: &dyn Progress,
 ) -> Result<Vec<(FeedId, FeedOutcome)>, StoreError> {
     let mut outcomes = Vec::with_capacity(expected);
-    while let Some(Done { job, result }) = receiver.blocking_recv() {
-        for member in job.members {
-            let result = store_result(store, &member, &result, now)?;
-            let outcome = FeedOutcome {
-                name: member.row.name,
-                url: job.url.clone(),
-                result,
-            };
-            progress.feed_done(&outcome);
-            outcomes.push((member.row.id, outcome));
+    let mut arrived: Vec<Done> = Vec::with_capacity(MAX_BATCH_FEEDS);
+    while let Some(first) = receiver.blocking_recv() {
+        arrived.push(first);
+        while arrived.len() < MAX_BATCH_FEEDS {
+            match receiver.try_recv() {
+                Ok(done) => arrived.push(done),
+                Err(_) => break,
+            }
+        }
+        let mut results = Vec::with_capacity(arrived.len());
+        let mut batch = store.batch()?;
+        for done in &arrived {
+            for member in &done.job.members {
+                results.push(store_result(&mut batch, member, &done.result, now)?);
+            }
+        }
+        batch.commit()?;
+        let mut results = results.into_iter();
+        for Done { job, .. } in arrived.drain(..) {
+            for (member, result) in job.members.into_iter().zip(results.by_ref()) {
+                let outcome = FeedOutcome {
+                    name: member.row.name,
+                    url: job.url.clone(),
+                    result,
+                };
+                progress.feed_done(&outcome);
+                outcomes.push((member.row.id, outcome));
+            }
         }
     }
     Ok(outcomes)
 }
 
 /// Stores one feed's share of a fetch result and schedules its next check.
-fn store_result(
-    store: &mut Store,
+fn store_result<'a>(
+    store: &mut Batch<'a>,
     member: &Member,
-    result: &Result<Success, Failure>,
+    result: &'a Result<Success, Failure>,
     now: Timestamp,
 ) -> Result<FeedResult, StoreError> {
     let feed_id = member.row.id;
@@ -405,7 +438,7 @@ fn store_result(
             hints,
             feed,
         }) => {
-            let poll = PollHints::new(hints, feed.ttl_minutes, now);
+            let poll = PollHints::new(hints, feed.feed().ttl_minutes, now);
             let next_check_at = schedule::after_success(now, member.interval, &poll, seed);
             let counts = store.record_fetched(
                 feed_id,

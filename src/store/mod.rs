@@ -9,28 +9,29 @@
 //! writes into a database that is not its own. Every entry's words are indexed for
 //! full-text search (`search.rs`) in the transaction that writes the entry.
 
+mod headlines;
 mod listing;
 mod lock;
 mod migrations;
 mod search;
 mod stories;
 mod text;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::model::{
-    Engagement, EntryId, FeedId, Member, ParsedEntry, ParsedFeed, Source, Story, StoryId,
-    Timestamp, Validators,
+    Engagement, EntryId, FeedId, Member, Source, Story, StoryId, Timestamp, Validators,
 };
 
 pub use lock::{LockError, RunLock};
 pub use search::{SearchError, SearchQuery};
 pub use stories::Work;
+pub use write::{Batch, EntryCounts, PreparedFeed, UNDATED_BACKLOG_AGE};
 
 /// Marks a SQLite file as frontpage's (`PRAGMA application_id`): "FPAG".
 pub const APPLICATION_ID: i32 = 0x4650_4147;
@@ -103,17 +104,6 @@ pub struct FeedRow {
     pub consecutive_errors: u32,
     /// Whether the feed answered `410 Gone`: it is never requested again.
     pub gone: bool,
-}
-
-/// Counts of what one successful fetch changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EntryCounts {
-    /// Entries stored for the first time.
-    pub new: usize,
-    /// Entries whose content changed and were updated in place.
-    pub changed: usize,
-    /// Entries already stored exactly as fetched.
-    pub unchanged: usize,
 }
 
 /// The health of one feed, as `frontpage feeds` shows it.
@@ -225,8 +215,10 @@ pub struct StorySelection<'a> {
 /// The open database.
 pub struct Store {
     conn: Connection,
-    /// What the last [`Store::record_fetched`] cost, in SQLite steps.
+    /// What the last committed [`Batch`] cost, in SQLite steps.
     last_work: Work,
+    /// Recent headlines, for matching stories (see `headlines.rs`).
+    headlines: headlines::HeadlineIndex,
 }
 
 impl Store {
@@ -279,9 +271,14 @@ impl Store {
             .map_err(open_error)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_error)?;
+        // Statement journals (a multi-row write with foreign keys opens one) stay in memory
+        // instead of going through a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(open_error)?;
         let mut store = Store {
             conn,
             last_work: Work::default(),
+            headlines: headlines::HeadlineIndex::default(),
         };
         migrations::migrate(&mut store.conn, APPLICATION_ID).map_err(open_error)?;
         Ok(store)
@@ -295,6 +292,8 @@ impl Store {
         feeds: &[ConfiguredFeed<'_>],
         now: Timestamp,
     ) -> Result<Vec<FeedRow>, StoreError> {
+        // Groups may change: headlines are matched by group.
+        self.headlines.clear();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -393,278 +392,6 @@ impl Store {
             });
         }
         Ok(rows)
-    }
-
-    /// Stores a successful fetch: the feed's entries, its validators and its schedule, in one
-    /// transaction. New entries are inserted, changed ones updated in place (keeping their
-    /// first-seen time), unchanged ones left alone.
-    #[allow(clippy::too_many_arguments)]
-    pub fn record_fetched(
-        &mut self,
-        feed_id: FeedId,
-        feed: &ParsedFeed,
-        validators: &Validators,
-        http_status: u16,
-        moved_to: Option<&Url>,
-        now: Timestamp,
-        next_check_at: Timestamp,
-    ) -> Result<EntryCounts, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut counts = EntryCounts::default();
-        let mut work = Work::default();
-        {
-            let (group, ranked, first_fetch): (String, bool, bool) = tx
-                .query_row(
-                    "SELECT coalesce(f.group_name, ''), f.ranked, s.last_success_at IS NULL
-                     FROM feeds f JOIN fetch_state s ON s.feed_id = f.id WHERE f.id = ?1",
-                    params![feed_id.0],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
-                .optional()?
-                .unwrap_or_default();
-            let mut existing = tx.prepare_cached(
-                "SELECT id, content_hash, first_seen_at, published_at FROM entries
-                 WHERE feed_id = ?1 AND key = ?2",
-            )?;
-            let mut document_order: Vec<i64> = Vec::with_capacity(feed.entries.len());
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO entries (feed_id, key, story_id, guid, link, canonical_link, title,
-                     summary, content, author, comments, categories, feed_published_at,
-                     feed_updated_at, published_at, updated_at, first_seen_at, content_hash,
-                     global_guid, points, comments_count, views)
-                 VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                     ?16, ?17, ?18, ?19, ?20, ?21)",
-            )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE entries SET guid = ?2, link = ?3, canonical_link = ?4, title = ?5,
-                     summary = ?6, content = ?7, author = ?8, comments = ?9, categories = ?10,
-                     feed_published_at = ?11, feed_updated_at = ?12, published_at = ?13,
-                     updated_at = ?14, content_hash = ?15, global_guid = ?16, points = ?17,
-                     comments_count = ?18, views = ?19
-                 WHERE id = ?1",
-            )?;
-            for entry in &feed.entries {
-                let hash = content_hash(entry);
-                let found: Option<(i64, String, i64, i64)> = existing
-                    .query_row(params![feed_id.0, entry.key.as_str()], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                    })
-                    .optional()?;
-                work.count(&existing);
-                if let Some((entry_id, stored_hash, _, _)) = &found
-                    && *stored_hash == hash
-                {
-                    counts.unchanged += 1;
-                    document_order.push(*entry_id);
-                    continue;
-                }
-                let keys = stories::StoryKeys::of(entry);
-                let dates = match &found {
-                    Some((_, _, first_seen, published)) => EntryDates::edited(
-                        entry,
-                        Timestamp::from_unix(*first_seen),
-                        Timestamp::from_unix(*published),
-                    ),
-                    None => EntryDates::new(entry, now, first_fetch),
-                };
-                let engagement = entry.engagement;
-                let entry_id = match found {
-                    Some((entry_id, _, _, _)) => {
-                        update.execute(params![
-                            entry_id,
-                            entry.guid,
-                            entry.link.as_ref().map(Url::as_str),
-                            keys.merge_link,
-                            entry.title,
-                            entry.summary,
-                            entry.content,
-                            entry.author,
-                            entry.comments.as_ref().map(Url::as_str),
-                            entry.categories.join("\n"),
-                            entry.published.map(Timestamp::unix),
-                            entry.updated.map(Timestamp::unix),
-                            dates.published.unix(),
-                            dates.updated.unix(),
-                            hash,
-                            keys.global_guid,
-                            engagement.points.map(saturating_i64),
-                            engagement.comments.map(saturating_i64),
-                            engagement.views.map(saturating_i64),
-                        ])?;
-                        work.count(&update);
-                        counts.changed += 1;
-                        entry_id
-                    }
-                    None => {
-                        insert.execute(params![
-                            feed_id.0,
-                            entry.key.as_str(),
-                            entry.guid,
-                            entry.link.as_ref().map(Url::as_str),
-                            keys.merge_link,
-                            entry.title,
-                            entry.summary,
-                            entry.content,
-                            entry.author,
-                            entry.comments.as_ref().map(Url::as_str),
-                            entry.categories.join("\n"),
-                            entry.published.map(Timestamp::unix),
-                            entry.updated.map(Timestamp::unix),
-                            dates.published.unix(),
-                            dates.updated.unix(),
-                            now.unix(),
-                            hash,
-                            keys.global_guid,
-                            engagement.points.map(saturating_i64),
-                            engagement.comments.map(saturating_i64),
-                            engagement.views.map(saturating_i64),
-                        ])?;
-                        work.count(&insert);
-                        counts.new += 1;
-                        tx.last_insert_rowid()
-                    }
-                };
-                let text = search::IndexedText {
-                    title: entry.title.as_deref(),
-                    summary: entry.summary.as_deref(),
-                    content: entry.content.as_deref(),
-                };
-                search::index_entry(&tx, entry_id, &text, found.is_some(), &mut work)?;
-                let written = stories::Written {
-                    id: entry_id,
-                    group: &group,
-                    published: dates.published.unix(),
-                    is_new: found.is_none(),
-                };
-                stories::attach(&tx, &written, &keys, now.unix(), &mut work)?;
-                document_order.push(entry_id);
-            }
-            if ranked {
-                record_positions(&tx, feed_id, &document_order, &mut work)?;
-            }
-        }
-        tx.execute(
-            "UPDATE feeds SET title = ?2, site_link = ?3 WHERE id = ?1",
-            params![
-                feed_id.0,
-                feed.title,
-                feed.site_link.as_ref().map(Url::as_str)
-            ],
-        )?;
-        record_move(&tx, feed_id, moved_to)?;
-        tx.execute(
-            "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
-                 last_success_at = ?4, last_status = 'ok', http_status = ?5, next_check_at = ?6,
-                 consecutive_errors = 0, failing_since = NULL, last_error = NULL
-             WHERE feed_id = ?1",
-            params![
-                feed_id.0,
-                validators.etag,
-                validators.last_modified,
-                now.unix(),
-                http_status,
-                next_check_at.unix()
-            ],
-        )?;
-        tx.commit()?;
-        self.last_work = work;
-        Ok(counts)
-    }
-
-    /// What the last [`Store::record_fetched`] cost in SQLite virtual-machine steps over its
-    /// entry statements: a machine-independent measure of the rows it examined.
-    pub fn last_work(&self) -> Work {
-        self.last_work
-    }
-
-    /// Stores a `304 Not Modified`: the entries stay, the schedule moves on, and validators the
-    /// response carried replace the stored ones (the others are kept).
-    pub fn record_not_modified(
-        &mut self,
-        feed_id: FeedId,
-        validators: &Validators,
-        moved_to: Option<&Url>,
-        now: Timestamp,
-        next_check_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        record_move(&tx, feed_id, moved_to)?;
-        tx.execute(
-            "UPDATE fetch_state SET etag = COALESCE(?2, etag),
-                 last_modified = COALESCE(?3, last_modified), last_fetch_at = ?4,
-                 last_success_at = ?4, last_status = 'not modified', http_status = 304,
-                 next_check_at = ?5, consecutive_errors = 0, failing_since = NULL,
-                 last_error = NULL
-             WHERE feed_id = ?1",
-            params![
-                feed_id.0,
-                validators.etag,
-                validators.last_modified,
-                now.unix(),
-                next_check_at.unix()
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Stores a failed fetch: the feed's entries and validators stay as they were.
-    pub fn record_failure(
-        &mut self,
-        feed_id: FeedId,
-        message: &str,
-        http_status: Option<u16>,
-        now: Timestamp,
-        next_check_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE fetch_state SET last_fetch_at = ?2, last_status = 'failing',
-                 http_status = ?3, next_check_at = ?4,
-                 consecutive_errors = consecutive_errors + 1,
-                 failing_since = COALESCE(failing_since, ?2), last_error = ?5
-             WHERE feed_id = ?1",
-            params![
-                feed_id.0,
-                now.unix(),
-                http_status,
-                next_check_at.unix(),
-                message
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Stores a `410 Gone`: the feed keeps its entries and is never requested again (until
-    /// its URL changes in the configuration).
-    pub fn record_gone(
-        &mut self,
-        feed_id: FeedId,
-        message: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE feeds SET gone_at = ?2 WHERE id = ?1",
-            params![feed_id.0, now.unix()],
-        )?;
-        tx.execute(
-            "UPDATE fetch_state SET last_fetch_at = ?2, last_status = 'gone', http_status = 410,
-                 last_error = ?3
-             WHERE feed_id = ?1",
-            params![feed_id.0, now.unix(), message],
-        )?;
-        tx.commit()?;
-        Ok(())
     }
 
     /// The health of the named feeds, in the order given (feeds never synced show as `new`).
@@ -958,21 +685,6 @@ impl Store {
     }
 }
 
-/// Records where a feed moved for good, when it did.
-fn record_move(
-    tx: &rusqlite::Transaction<'_>,
-    feed_id: FeedId,
-    moved_to: Option<&Url>,
-) -> rusqlite::Result<()> {
-    if let Some(target) = moved_to {
-        tx.execute(
-            "UPDATE feeds SET moved_to = ?2 WHERE id = ?1",
-            params![feed_id.0, target.as_str()],
-        )?;
-    }
-    Ok(())
-}
-
 /// One entry of a story, as read for publishing.
 struct MemberRow {
     title: Option<String>,
@@ -1070,121 +782,6 @@ fn assemble_story(
         sources,
         members,
     })
-}
-
-/// The dates stored for an entry (SPEC §4): a missing date is the first-seen time, and a date
-/// in the future is clamped to it. Undated entries of a feed's first fetch are its backlog:
-/// they are dated [`UNDATED_BACKLOG_AGE`] before they were first seen, so a new feed's
-/// undated archive counts as old and never floods the front page.
-struct EntryDates {
-    published: Timestamp,
-    updated: Timestamp,
-}
-
-/// How old an undated entry of a feed's first fetch is taken to be.
-pub const UNDATED_BACKLOG_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
-
-impl EntryDates {
-    fn new(entry: &ParsedEntry, first_seen: Timestamp, first_fetch: bool) -> EntryDates {
-        let undated = if first_fetch {
-            first_seen.minus(UNDATED_BACKLOG_AGE)
-        } else {
-            first_seen
-        };
-        Self::with_default(entry, first_seen, undated)
-    }
-
-    /// An entry edited in place: an undated one keeps the publish time it was stored with.
-    fn edited(entry: &ParsedEntry, first_seen: Timestamp, stored: Timestamp) -> EntryDates {
-        Self::with_default(entry, first_seen, stored)
-    }
-
-    fn with_default(entry: &ParsedEntry, first_seen: Timestamp, undated: Timestamp) -> EntryDates {
-        let published = entry.published.map_or(undated, |date| date.min(first_seen));
-        let updated = entry
-            .updated
-            .map_or(published, |date| date.min(first_seen))
-            .max(published);
-        EntryDates { published, updated }
-    }
-}
-
-/// A count as SQLite stores it.
-fn saturating_i64(count: u64) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
-}
-
-/// Keeps a ranked feed's order from its latest fetch: entry `document_order[i]` is at place
-/// `i + 1`; entries no longer in the feed lose their place. Only changed rows are written.
-fn record_positions(
-    tx: &rusqlite::Transaction<'_>,
-    feed_id: FeedId,
-    document_order: &[i64],
-    work: &mut Work,
-) -> rusqlite::Result<()> {
-    let ids = serde_json::to_string(document_order).unwrap_or_else(|_| "[]".into());
-    let mut clear = tx.prepare_cached(
-        "UPDATE entries SET position = NULL
-         WHERE feed_id = ?1 AND position IS NOT NULL
-             AND id NOT IN (SELECT value FROM json_each(?2))",
-    )?;
-    clear.execute(params![feed_id.0, ids])?;
-    work.count(&clear);
-    let mut place =
-        tx.prepare_cached("UPDATE entries SET position = ?2 WHERE id = ?1 AND position IS NOT ?2")?;
-    for (index, entry_id) in document_order.iter().enumerate() {
-        place.execute(params![entry_id, index as i64 + 1])?;
-    }
-    work.count(&place);
-    let mut count = tx.prepare_cached(
-        "UPDATE fetch_state SET last_count = ?2 WHERE feed_id = ?1 AND last_count IS NOT ?2",
-    )?;
-    count.execute(params![feed_id.0, document_order.len() as i64])?;
-    work.count(&count);
-    Ok(())
-}
-
-/// A digest of everything stored about an entry, to tell an edited entry from an unchanged
-/// one without comparing every column.
-fn content_hash(entry: &ParsedEntry) -> String {
-    let mut hasher = Sha256::new();
-    let mut field = |value: Option<&str>| {
-        match value {
-            Some(text) => {
-                hasher.update(b"S");
-                hasher.update((text.len() as u64).to_le_bytes());
-                hasher.update(text.as_bytes());
-            }
-            None => hasher.update(b"N"),
-        };
-    };
-    field(entry.guid.as_deref());
-    field(entry.link.as_ref().map(Url::as_str));
-    field(entry.title.as_deref());
-    field(entry.summary.as_deref());
-    field(entry.content.as_deref());
-    field(entry.author.as_deref());
-    field(entry.comments.as_ref().map(Url::as_str));
-    field(Some(&entry.categories.join("\n")));
-    field(
-        entry
-            .published
-            .map(|date| date.unix().to_string())
-            .as_deref(),
-    );
-    field(entry.updated.map(|date| date.unix().to_string()).as_deref());
-    for count in [
-        entry.engagement.points,
-        entry.engagement.comments,
-        entry.engagement.views,
-    ] {
-        field(count.map(|count| count.to_string()).as_deref());
-    }
-    let digest = hasher.finalize();
-    digest[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// What a file turned out to be when opened.

@@ -128,14 +128,27 @@ fn next_term(text: &str) -> Result<(String, &str), SearchError> {
     Ok((text[..end].to_string(), &text[end..]))
 }
 
-/// The words an entry is indexed by.
-pub(super) struct IndexedText<'a> {
-    /// The entry's title (already plain text).
-    pub title: Option<&'a str>,
-    /// Its summary, as HTML.
-    pub summary: Option<&'a str>,
-    /// Its content, as HTML.
-    pub content: Option<&'a str>,
+/// The words an entry is indexed by: its title and the plain text of its summary and
+/// content (HTML stripped ahead of the write, see [`PlainText::of`]).
+pub(super) struct PlainText {
+    title: String,
+    summary: String,
+    content: String,
+}
+
+impl PlainText {
+    /// The indexed text of an entry whose summary and content are HTML.
+    pub(super) fn of(
+        title: Option<&str>,
+        summary: Option<&str>,
+        content: Option<&str>,
+    ) -> PlainText {
+        PlainText {
+            title: title.unwrap_or_default().to_string(),
+            summary: summary.map(html_to_text).unwrap_or_default(),
+            content: content.map(html_to_text).unwrap_or_default(),
+        }
+    }
 }
 
 /// Writes the entry's words into the index; `replacing` deletes the words it was indexed by
@@ -143,7 +156,7 @@ pub(super) struct IndexedText<'a> {
 pub(super) fn index_entry(
     tx: &Transaction<'_>,
     entry_id: i64,
-    text: &IndexedText<'_>,
+    text: &PlainText,
     replacing: bool,
     work: &mut Work,
 ) -> rusqlite::Result<()> {
@@ -155,12 +168,7 @@ pub(super) fn index_entry(
     let mut insert = tx.prepare_cached(
         "INSERT INTO entries_fts (rowid, title, summary, content) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    insert.execute(params![
-        entry_id,
-        text.title.unwrap_or_default(),
-        text.summary.map(html_to_text).unwrap_or_default(),
-        text.content.map(html_to_text).unwrap_or_default(),
-    ])?;
+    insert.execute(params![entry_id, text.title, text.summary, text.content])?;
     work.count(&insert);
     Ok(())
 }
@@ -174,11 +182,7 @@ pub(super) fn index_all(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let title: Option<String> = row.get(1)?;
         let summary: Option<String> = row.get(2)?;
         let content: Option<String> = row.get(3)?;
-        let text = IndexedText {
-            title: title.as_deref(),
-            summary: summary.as_deref(),
-            content: content.as_deref(),
-        };
+        let text = PlainText::of(title.as_deref(), summary.as_deref(), content.as_deref());
         index_entry(tx, row.get(0)?, &text, false, &mut work)?;
     }
     Ok(())

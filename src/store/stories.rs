@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use rusqlite::{CachedStatement, OptionalExtension, StatementStatus, Transaction, params};
 use url::Url;
 
+use super::headlines::{HeadlineIndex, Probe, TITLE_WINDOW};
 use crate::canon;
 use crate::dedup::{self, Headline};
 use crate::model::ParsedEntry;
@@ -22,10 +23,7 @@ use crate::model::ParsedEntry;
 /// Entries whose canonical links match join within this many seconds of each other (30 days).
 const LINK_WINDOW: i64 = 30 * 24 * 3600;
 
-/// Headlines of the same event join within this many seconds of each other (5 days).
-const TITLE_WINDOW: i64 = 5 * 24 * 3600;
-
-/// What identifies an entry's story, computed once per stored entry.
+/// What identifies an entry's story, computed once per stored entry (off the writer thread).
 pub(super) struct StoryKeys {
     /// The canonical link, unless it is a homepage or an aggregator's discussion page.
     pub merge_link: Option<String>,
@@ -33,14 +31,22 @@ pub(super) struct StoryKeys {
     pub global_guid: Option<String>,
     /// The headline's significant words.
     pub headline: Option<Headline>,
+    /// The headline's words as a JSON array, as the statements take them.
+    headline_json: String,
 }
 
 impl StoryKeys {
     pub(super) fn of(entry: &ParsedEntry) -> StoryKeys {
+        let headline = entry.title.as_deref().map(Headline::new);
+        let headline_json = headline
+            .as_ref()
+            .and_then(|headline| serde_json::to_string(headline.words()).ok())
+            .unwrap_or_else(|| "[]".into());
         StoryKeys {
             merge_link: entry.link.as_ref().and_then(merge_link),
             global_guid: entry.guid.as_deref().and_then(canon::global_guid),
-            headline: entry.title.as_deref().map(Headline::new),
+            headline,
+            headline_json,
         }
     }
 }
@@ -70,60 +76,108 @@ impl Work {
     }
 }
 
-/// An entry just written, as story matching needs it.
+/// An entry about to be written, as story matching needs it.
 pub(super) struct Written<'a> {
-    /// Its id.
+    /// Its id (a new entry's is chosen before it is inserted).
     pub id: i64,
     /// Its feed's group.
     pub group: &'a str,
-    /// Its stored publish time.
+    /// Its publish time, as stored.
     pub published: i64,
-    /// Whether it was inserted (else edited in place).
+    /// Its update time, as stored.
+    pub updated: i64,
+    /// Whether it is inserted (else edited in place).
     pub is_new: bool,
+    /// For an entry edited in place, the story it belongs to now.
+    pub current_story: Option<i64>,
 }
 
-/// Links the entry just written to its story: the stories it matches, merged into the
-/// oldest, or a new story of its own. An edited entry keeps its current story among the
-/// matches: stories merge, they never split.
-pub(super) fn attach(
+/// The story an entry belongs to, decided before the entry is written.
+pub(super) struct Placement {
+    /// The story: the oldest of those it matches, or a new one with the entry's id.
+    pub story: i64,
+    /// The other matched stories, to merge into `story` once the entry is written.
+    absorbed: Vec<i64>,
+    /// Whether `story` was just created for this entry.
+    started: bool,
+}
+
+/// Finds the story of the entry about to be written: the stories it matches (merged into
+/// the oldest), or a new story whose id is the entry's own, created here so the entry can
+/// reference it when it is inserted. An edited entry keeps its current story among the
+/// matches: stories merge, they never split. Finish with [`settle`] once the entry is
+/// written.
+pub(super) fn place(
     tx: &Transaction<'_>,
+    headlines: &mut HeadlineIndex,
     written: &Written<'_>,
     keys: &StoryKeys,
     now: i64,
     work: &mut Work,
-) -> rusqlite::Result<i64> {
-    let Written {
-        id: entry_id,
-        group,
-        published,
-        is_new,
-    } = *written;
-    index_title(tx, entry_id, published, keys, is_new, work)?;
-    let mut matches = matching_stories(tx, entry_id, group, published, keys, work)?;
-    if !is_new {
-        let mut current = tx.prepare_cached("SELECT story_id FROM entries WHERE id = ?1")?;
-        let story: Option<i64> = current.query_row(params![entry_id], |row| row.get(0))?;
-        work.count(&current);
-        matches.extend(story);
-    }
-    let Some(&survivor) = matches.first() else {
-        // Nothing matched: the entry starts a story whose id is its own.
+) -> rusqlite::Result<Placement> {
+    let mut matches = matching_stories(tx, headlines, written, keys, now, work)?;
+    matches.extend(written.current_story);
+    let mut matches = matches.into_iter();
+    let Some(survivor) = matches.next() else {
+        // (An edited entry always has a story, except in a database damaged by hand: it then
+        // gets one with its own id, which nothing else can hold.)
         let mut insert = tx.prepare_cached(
             "INSERT INTO stories (id, created_at, published_at, updated_at)
-             VALUES (?1, ?2, ?3, ?3)",
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
         )?;
-        insert.execute(params![entry_id, now, published])?;
+        insert.execute(params![written.id, now, written.published, written.updated])?;
         work.count(&insert);
-        set_story(tx, entry_id, entry_id, work)?;
-        refresh_dates(tx, entry_id, work)?;
-        return Ok(entry_id);
+        return Ok(Placement {
+            story: written.id,
+            absorbed: Vec::new(),
+            started: written.is_new,
+        });
     };
-    set_story(tx, entry_id, survivor, work)?;
-    for &absorbed in matches.iter().skip(1) {
-        merge(tx, absorbed, survivor, work)?;
+    Ok(Placement {
+        story: survivor,
+        absorbed: matches.collect(),
+        started: false,
+    })
+}
+
+/// Completes [`place`] once the entry row holds its story: records the headline's words,
+/// merges the other matched stories into the survivor and updates the story's dates.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn settle(
+    tx: &Transaction<'_>,
+    headlines: &mut HeadlineIndex,
+    written: &Written<'_>,
+    keys: &StoryKeys,
+    placement: &Placement,
+    now: i64,
+    work: &mut Work,
+) -> rusqlite::Result<()> {
+    index_title(tx, written, keys, work)?;
+    let probe = keys.headline.as_ref().map(|headline| Probe {
+        entry_id: written.id,
+        published: written.published,
+        group: written.group,
+        headline,
+    });
+    headlines.insert(tx, written.id, probe.as_ref(), now)?;
+    for &absorbed in &placement.absorbed {
+        merge(tx, absorbed, placement.story, work)?;
     }
-    refresh_dates(tx, survivor, work)?;
-    Ok(survivor)
+    if placement.started {
+        return Ok(());
+    }
+    if written.is_new && placement.absorbed.is_empty() {
+        // One more entry in a story: its dates can only widen.
+        let mut widen = tx.prepare_cached(
+            "UPDATE stories SET published_at = min(coalesce(published_at, ?2), ?2),
+                 updated_at = max(coalesce(updated_at, ?3), ?3)
+             WHERE id = ?1",
+        )?;
+        widen.execute(params![placement.story, written.published, written.updated])?;
+        work.count(&widen);
+        return Ok(());
+    }
+    refresh_dates(tx, placement.story, work)
 }
 
 /// Recomputes a story's earliest publish time and latest update from its entries (a story's
@@ -135,18 +189,6 @@ fn refresh_dates(tx: &Transaction<'_>, story: i64, work: &mut Work) -> rusqlite:
          WHERE id = ?1",
     )?;
     update.execute(params![story])?;
-    work.count(&update);
-    Ok(())
-}
-
-fn set_story(
-    tx: &Transaction<'_>,
-    entry_id: i64,
-    story_id: i64,
-    work: &mut Work,
-) -> rusqlite::Result<()> {
-    let mut update = tx.prepare_cached("UPDATE entries SET story_id = ?2 WHERE id = ?1")?;
-    update.execute(params![entry_id, story_id])?;
     work.count(&update);
     Ok(())
 }
@@ -172,12 +214,18 @@ fn merge(
 /// Every live story the entry matches, oldest (lowest id) first.
 fn matching_stories(
     tx: &Transaction<'_>,
-    entry_id: i64,
-    group: &str,
-    published: i64,
+    headlines: &mut HeadlineIndex,
+    written: &Written<'_>,
     keys: &StoryKeys,
+    now: i64,
     work: &mut Work,
 ) -> rusqlite::Result<BTreeSet<i64>> {
+    let Written {
+        id: entry_id,
+        group,
+        published,
+        ..
+    } = *written;
     let mut found = BTreeSet::new();
     if let Some(link) = &keys.merge_link {
         let mut same_link = tx.prepare_cached(
@@ -215,34 +263,43 @@ fn matching_stories(
         .as_ref()
         .filter(|headline| headline.words().len() >= dedup::MIN_WORDS)
     {
-        let words = serde_json::to_string(headline.words()).unwrap_or_else(|_| "[]".into());
-        let probe = rarest_words(tx, headline, work)?;
-        let probe = serde_json::to_string(&probe).unwrap_or_else(|_| "[]".into());
-        // Entries that use one of the probe words near this time; of those, the ones sharing
-        // at least MIN_SHARED words with this headline. Only the probe words' postings are
-        // read, so common words ("security") never make every headline examine thousands.
+        let probe = Probe {
+            entry_id,
+            published,
+            group,
+            headline,
+        };
+        if let Some(entries) = headlines.same_event(tx, &probe, now)? {
+            let mut story_of = tx.prepare_cached(
+                "SELECT story_id FROM entries WHERE id = ?1 AND story_id IS NOT NULL",
+            )?;
+            for entry in entries {
+                let story: Option<i64> = story_of
+                    .query_row(params![entry], |row| row.get(0))
+                    .optional()?;
+                found.extend(story);
+            }
+            work.count(&story_of);
+            return Ok(found);
+        }
         let mut similar = tx.prepare_cached(
             "SELECT e.story_id, e.title
-             FROM (SELECT words.entry_id
-                   FROM (SELECT DISTINCT entry_id FROM title_words
-                         WHERE word IN (SELECT value FROM json_each(?7))
-                             AND published_at BETWEEN ?2 AND ?3) AS probed
-                   JOIN title_words words ON words.entry_id = probed.entry_id
-                   WHERE words.word IN (SELECT value FROM json_each(?1))
-                   GROUP BY words.entry_id HAVING count(*) >= ?4) AS near
+             FROM (SELECT entry_id FROM title_words
+                   WHERE word IN (SELECT value FROM json_each(?1))
+                       AND published_at BETWEEN ?2 AND ?3
+                   GROUP BY entry_id HAVING count(*) >= ?4) AS near
              JOIN entries e ON e.id = near.entry_id
              JOIN feeds f ON f.id = e.feed_id
              WHERE e.id <> ?5 AND f.group_name IS NOT ?6 AND e.story_id IS NOT NULL",
         )?;
         let candidates = similar.query_map(
             params![
-                words,
+                keys.headline_json,
                 published - TITLE_WINDOW,
                 published + TITLE_WINDOW,
                 dedup::MIN_SHARED as i64,
                 entry_id,
-                group,
-                probe
+                group
             ],
             |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?)),
         )?;
@@ -260,69 +317,26 @@ fn matching_stories(
     Ok(found)
 }
 
-/// The headline's words to look up: all but its `MIN_SHARED - 1` most used. A headline that
-/// shares at least `MIN_SHARED` words with this one shares at least one of these.
-fn rarest_words(
-    tx: &Transaction<'_>,
-    headline: &Headline,
-    work: &mut Work,
-) -> rusqlite::Result<Vec<String>> {
-    let mut counts = tx.prepare_cached("SELECT n FROM title_word_counts WHERE word = ?1")?;
-    let mut by_use: Vec<(i64, &String)> = Vec::with_capacity(headline.words().len());
-    for word in headline.words() {
-        let uses: i64 = counts
-            .query_row(params![word], |row| row.get(0))
-            .optional()?
-            .unwrap_or(0);
-        by_use.push((uses, word));
-    }
-    work.count(&counts);
-    by_use.sort();
-    let keep = by_use.len().saturating_sub(dedup::MIN_SHARED - 1).max(1);
-    Ok(by_use
-        .into_iter()
-        .take(keep)
-        .map(|(_, word)| word.clone())
-        .collect())
-}
-
-/// Records the entry's headline words under its publish time (replacing older ones), and
-/// keeps each word's use count.
+/// Records the entry's headline words under its publish time (replacing older ones).
 fn index_title(
     tx: &Transaction<'_>,
-    entry_id: i64,
-    published: i64,
+    written: &Written<'_>,
     keys: &StoryKeys,
-    is_new: bool,
     work: &mut Work,
 ) -> rusqlite::Result<()> {
-    if !is_new {
-        let mut uncount = tx.prepare_cached(
-            "UPDATE title_word_counts SET n = n - 1
-             WHERE word IN (SELECT word FROM title_words WHERE entry_id = ?1)",
-        )?;
-        uncount.execute(params![entry_id])?;
-        work.count(&uncount);
+    if !written.is_new {
         let mut forget = tx.prepare_cached("DELETE FROM title_words WHERE entry_id = ?1")?;
-        forget.execute(params![entry_id])?;
+        forget.execute(params![written.id])?;
         work.count(&forget);
     }
-    let Some(headline) = &keys.headline else {
+    if keys.headline.is_none() {
         return Ok(());
-    };
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO title_words (word, published_at, entry_id) VALUES (?1, ?2, ?3)",
-    )?;
-    let mut count = tx.prepare_cached(
-        "INSERT INTO title_word_counts (word, n) VALUES (?1, 1)
-         ON CONFLICT (word) DO UPDATE SET n = n + 1",
-    )?;
-    for word in headline.words() {
-        if insert.execute(params![word, published, entry_id])? > 0 {
-            count.execute(params![word])?;
-        }
     }
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO title_words (word, published_at, entry_id)
+         SELECT value, ?2, ?3 FROM json_each(?1)",
+    )?;
+    insert.execute(params![keys.headline_json, written.published, written.id])?;
     work.count(&insert);
-    work.count(&count);
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Tests of the store against real SQLite files in temporary folders.
 
 use super::*;
-use crate::model::{Engagement, EntryKey, ParsedEntry};
+use crate::model::{Engagement, EntryKey, ParsedEntry, ParsedFeed};
 
 fn at(text: &str) -> Timestamp {
     Timestamp::parse_rfc3339(text).unwrap()
@@ -1487,8 +1487,8 @@ fn migration_5_indexes_the_entries_stored_before_it() {
         .store
         .conn
         .execute_batch(
-            "DROP TABLE title_word_counts;
-             DROP INDEX stories_by_published; DROP INDEX entries_for_ranking;
+            "DROP INDEX stories_by_published; DROP INDEX entries_for_ranking;
+             CREATE INDEX entries_by_story ON entries (story_id);
              ALTER TABLE stories DROP COLUMN published_at;
              ALTER TABLE stories DROP COLUMN updated_at;
              DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts; PRAGMA user_version = 4;",

@@ -1,0 +1,362 @@
+//! The recent headlines in memory, so the writer finds the headlines that name the same event
+//! as a new one (SPEC §5) without reading thousands of index rows per entry.
+//!
+//! Matching a headline means counting, among the entries published within 5 days of it, how
+//! many of its words each one shares. Read from `title_words`, that is a few hundred rows per
+//! word and grows with the number of feeds: it was most of the cost of a cold fetch. This index
+//! holds the same postings as numbers in memory, for every entry published since
+//! `covers_from`; an entry whose 5-day window starts earlier is matched through
+//! `title_words` (which always holds every headline), so the index only ever speeds matching
+//! up and never changes its result.
+//!
+//! **Memory is capped**: beyond [`MAX_ENTRIES`] entries the oldest half is dropped and
+//! `covers_from` moves forward, so a very large run matches more of its older entries
+//! through SQLite instead of growing without bound.
+//!
+//! **It must agree with the database.** It is loaded from the database on first use, updated
+//! with every entry written through this connection, and emptied when it may disagree: when a
+//! write transaction is rolled back, when another connection has committed since it was
+//! loaded (`PRAGMA data_version`), and when feeds are synced (their groups may change).
+
+use std::collections::HashMap;
+
+use rusqlite::{Transaction, params};
+
+use crate::dedup::{self, Headline};
+
+/// Headlines of the same event join within this many seconds of each other (5 days).
+pub(super) const TITLE_WINDOW: i64 = 5 * 24 * 3600;
+
+/// How far back from the time of the first write the index is loaded: past the age of a new
+/// feed's undated backlog (30 days), plus the title window.
+const LOAD_SPAN: i64 = 35 * 24 * 3600;
+
+/// The most entries held (about 130 bytes each, so about 8 MiB at most).
+const MAX_ENTRIES: usize = 64 * 1024;
+
+/// The recent headlines, or nothing until first needed.
+#[derive(Default)]
+pub(super) struct HeadlineIndex {
+    loaded: Option<Loaded>,
+    /// `PRAGMA data_version` when last checked: it changes when another connection commits.
+    data_version: Option<i64>,
+}
+
+/// The headlines of every entry published at or after `covers_from`.
+struct Loaded {
+    covers_from: i64,
+    /// Word → its number.
+    word_ids: HashMap<String, u32>,
+    /// Per word number: whether it is a number token (`1.80`, `cve-2026-1234`).
+    is_number: Vec<bool>,
+    /// Per word number: the slots of the entries whose headline has it.
+    postings: Vec<Vec<u32>>,
+    /// Per slot: an indexed headline (a slot is never reused; an edited entry gets a new one).
+    slots: Vec<Slot>,
+    /// The word numbers of every slot's headline, sorted, back to back.
+    words: Vec<u32>,
+    /// Entry id → its live slot.
+    slot_of: HashMap<i64, u32>,
+    /// Group name → its number.
+    group_ids: HashMap<String, u32>,
+    /// Per slot, how many words it shares with the headline being matched (kept zeroed).
+    shared: Vec<u8>,
+}
+
+struct Slot {
+    entry_id: i64,
+    published: i64,
+    group: u32,
+    /// Its words are `words[start..start + len]`.
+    start: u32,
+    len: u32,
+    live: bool,
+}
+
+/// A headline to match or index.
+pub(super) struct Probe<'a> {
+    /// The entry's id (never its own match).
+    pub entry_id: i64,
+    /// Its publish time, as stored.
+    pub published: i64,
+    /// Its feed's group: headlines only join entries of other groups.
+    pub group: &'a str,
+    /// Its headline.
+    pub headline: &'a Headline,
+}
+
+impl HeadlineIndex {
+    /// Forgets everything; the next use loads again.
+    pub(super) fn clear(&mut self) {
+        self.loaded = None;
+    }
+
+    /// Empties the index if another connection has committed since it was last checked.
+    pub(super) fn check_version(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let version: i64 = tx.pragma_query_value(None, "data_version", |row| row.get(0))?;
+        if self.data_version != Some(version) {
+            self.loaded = None;
+            self.data_version = Some(version);
+        }
+        Ok(())
+    }
+
+    /// The entries whose headline names the same event as `probe`'s, or `None` when the index
+    /// does not cover the probe's window (match through `title_words` instead).
+    pub(super) fn same_event(
+        &mut self,
+        tx: &Transaction<'_>,
+        probe: &Probe<'_>,
+        now: i64,
+    ) -> rusqlite::Result<Option<Vec<i64>>> {
+        let loaded = self.load(tx, now)?;
+        if probe.published - TITLE_WINDOW < loaded.covers_from {
+            return Ok(None);
+        }
+        Ok(Some(loaded.same_event(probe)))
+    }
+
+    /// Records `probe`'s headline (replacing what its entry had), or forgets the entry's
+    /// headline when it has none.
+    pub(super) fn insert(
+        &mut self,
+        tx: &Transaction<'_>,
+        entry_id: i64,
+        probe: Option<&Probe<'_>>,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        let loaded = self.load(tx, now)?;
+        loaded.forget(entry_id);
+        if let Some(probe) = probe
+            && probe.published >= loaded.covers_from
+            && probe.headline.words().len() >= dedup::MIN_WORDS
+        {
+            loaded.add(probe.entry_id, probe.published, probe.group, probe.headline);
+            if loaded.slot_of.len() > MAX_ENTRIES {
+                loaded.shrink();
+            }
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, tx: &Transaction<'_>, now: i64) -> rusqlite::Result<&mut Loaded> {
+        let loaded = match self.loaded.take() {
+            Some(loaded) => loaded,
+            None => Loaded::read(tx, now - LOAD_SPAN)?,
+        };
+        Ok(self.loaded.insert(loaded))
+    }
+}
+
+impl Loaded {
+    fn empty(covers_from: i64) -> Loaded {
+        Loaded {
+            covers_from,
+            word_ids: HashMap::new(),
+            is_number: Vec::new(),
+            postings: Vec::new(),
+            slots: Vec::new(),
+            words: Vec::new(),
+            slot_of: HashMap::new(),
+            group_ids: HashMap::new(),
+            shared: Vec::new(),
+        }
+    }
+
+    /// The headlines of the entries published since `covers_from`, newest last; when there
+    /// are more than [`MAX_ENTRIES`], the newest of them.
+    fn read(tx: &Transaction<'_>, covers_from: i64) -> rusqlite::Result<Loaded> {
+        let mut loaded = Loaded::empty(covers_from);
+        let mut select = tx.prepare_cached(
+            "SELECT e.id, e.published_at, coalesce(f.group_name, ''), e.title
+             FROM entries e JOIN feeds f ON f.id = e.feed_id
+             WHERE e.published_at >= ?1 AND e.title IS NOT NULL
+             ORDER BY e.published_at",
+        )?;
+        let mut rows = select.query(params![covers_from])?;
+        while let Some(row) = rows.next()? {
+            let title: String = row.get(3)?;
+            let group: String = row.get(2)?;
+            let headline = Headline::new(&title);
+            if headline.words().len() < dedup::MIN_WORDS {
+                continue;
+            }
+            loaded.add(row.get(0)?, row.get(1)?, &group, &headline);
+            if loaded.slot_of.len() > MAX_ENTRIES {
+                loaded.shrink();
+            }
+        }
+        Ok(loaded)
+    }
+
+    fn word_id(&mut self, word: &str, is_number: bool) -> u32 {
+        if let Some(&id) = self.word_ids.get(word) {
+            return id;
+        }
+        let id = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
+        self.word_ids.insert(word.to_string(), id);
+        self.postings.push(Vec::new());
+        self.is_number.push(is_number);
+        id
+    }
+
+    fn add(&mut self, entry_id: i64, published: i64, group: &str, headline: &Headline) {
+        let n_groups = u32::try_from(self.group_ids.len()).unwrap_or(u32::MAX);
+        let group = *self.group_ids.entry(group.to_string()).or_insert(n_groups);
+        let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+        let start = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+        let mut ids: Vec<u32> = headline
+            .words()
+            .iter()
+            .map(|word| {
+                let is_number = headline.numbers().binary_search(word).is_ok();
+                self.word_id(word, is_number)
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for &id in &ids {
+            self.postings[id as usize].push(slot);
+        }
+        self.slots.push(Slot {
+            entry_id,
+            published,
+            group,
+            start,
+            len: u32::try_from(ids.len()).unwrap_or(0),
+            live: true,
+        });
+        self.words.extend(ids);
+        self.shared.push(0);
+        self.slot_of.insert(entry_id, slot);
+    }
+
+    fn forget(&mut self, entry_id: i64) {
+        if let Some(slot) = self.slot_of.remove(&entry_id) {
+            self.slots[slot as usize].live = false;
+        }
+    }
+
+    fn words_of(&self, slot: &Slot) -> &[u32] {
+        &self.words[slot.start as usize..(slot.start + slot.len) as usize]
+    }
+
+    fn numbers_of(&self, words: &[u32]) -> Vec<u32> {
+        words
+            .iter()
+            .copied()
+            .filter(|&id| self.is_number[id as usize])
+            .collect()
+    }
+
+    fn same_event(&mut self, probe: &Probe<'_>) -> Vec<i64> {
+        let headline = probe.headline;
+        if headline.words().len() < dedup::MIN_WORDS {
+            return Vec::new();
+        }
+        // A word no headline had yet gets its number now: the probe is indexed next anyway.
+        let mut ids: Vec<u32> = headline
+            .words()
+            .iter()
+            .map(|word| {
+                let is_number = headline.numbers().binary_search(word).is_ok();
+                self.word_id(word, is_number)
+            })
+            .collect();
+        ids.sort_unstable();
+        let numbers = self.numbers_of(&ids);
+        let mut touched: Vec<u32> = Vec::new();
+        let (from, to) = (
+            probe.published - TITLE_WINDOW,
+            probe.published + TITLE_WINDOW,
+        );
+        for &id in &ids {
+            for &slot in &self.postings[id as usize] {
+                let entry = &self.slots[slot as usize];
+                if !entry.live || entry.published < from || entry.published > to {
+                    continue;
+                }
+                let count = &mut self.shared[slot as usize];
+                if *count == 0 {
+                    touched.push(slot);
+                }
+                *count = count.saturating_add(1);
+            }
+        }
+        let group = self.group_ids.get(probe.group).copied();
+        let mut found = Vec::new();
+        for slot in touched {
+            let count = std::mem::take(&mut self.shared[slot as usize]);
+            let entry = &self.slots[slot as usize];
+            if usize::from(count) < dedup::MIN_SHARED
+                || Some(entry.group) == group
+                || entry.entry_id == probe.entry_id
+            {
+                continue;
+            }
+            let other = self.words_of(entry);
+            let other_numbers = self.numbers_of(other);
+            if dedup::same_event_tokens(&ids, &numbers, other, &other_numbers) {
+                found.push(entry.entry_id);
+            }
+        }
+        found
+    }
+
+    /// Drops the older half of the headlines and moves `covers_from` past them.
+    fn shrink(&mut self) {
+        let mut published: Vec<i64> = self
+            .slots
+            .iter()
+            .filter(|slot| slot.live)
+            .map(|slot| slot.published)
+            .collect();
+        let middle = published.len() / 2;
+        let (_, &mut cutoff, _) = published.select_nth_unstable(middle);
+        // Strictly after the middle time, so even headlines that all share one time shrink.
+        let mut kept = Loaded::empty((cutoff + 1).max(self.covers_from));
+        let groups: HashMap<u32, &str> = self
+            .group_ids
+            .iter()
+            .map(|(name, &id)| (id, name.as_str()))
+            .collect();
+        let names: Vec<&str> = {
+            let mut names = vec![""; self.postings.len()];
+            for (word, &id) in &self.word_ids {
+                names[id as usize] = word;
+            }
+            names
+        };
+        for slot in self.slots.iter().filter(|slot| slot.live) {
+            if slot.published < kept.covers_from {
+                continue;
+            }
+            let group = groups.get(&slot.group).copied().unwrap_or_default();
+            let words = self.words_of(slot);
+            let start = u32::try_from(kept.words.len()).unwrap_or(u32::MAX);
+            let mut ids: Vec<u32> = words
+                .iter()
+                .map(|&id| kept.word_id(names[id as usize], self.is_number[id as usize]))
+                .collect();
+            ids.sort_unstable();
+            let new_slot = u32::try_from(kept.slots.len()).unwrap_or(u32::MAX);
+            for &id in &ids {
+                kept.postings[id as usize].push(new_slot);
+            }
+            let n_groups = u32::try_from(kept.group_ids.len()).unwrap_or(u32::MAX);
+            let group = *kept.group_ids.entry(group.to_string()).or_insert(n_groups);
+            kept.slots.push(Slot {
+                entry_id: slot.entry_id,
+                published: slot.published,
+                group,
+                start,
+                len: slot.len,
+                live: true,
+            });
+            kept.words.extend(ids);
+            kept.shared.push(0);
+            kept.slot_of.insert(slot.entry_id, new_slot);
+        }
+        *self = kept;
+    }
+}

@@ -1,0 +1,667 @@
+//! Storing fetch results: entries, their stories, their search words, and the feed's state.
+//!
+//! Results are written in a [`Batch`]: one `BEGIN IMMEDIATE` transaction that holds the
+//! results of one or more feeds and commits them together, so a feed's entries, validators
+//! and schedule are stored together or not at all, and a run of many feeds pays for a commit
+//! (and a flush of the search index) per batch instead of per feed. [`Store::record_fetched`]
+//! and its siblings are one-feed batches.
+//!
+//! Everything about an entry that needs no database — its content digest, the keys its story
+//! is found by, the plain text of its HTML for the search index — is computed beforehand by
+//! [`PreparedFeed::new`], which the fetch pipeline calls on its network threads, so the single
+//! writer thread only runs statements.
+//!
+//! Search-index rows are written last, just before the commit. FTS5 flushes its pending
+//! index to disk whenever a statement opens a statement savepoint (any `UPDATE` of a table
+//! with foreign keys does), so writing them between an entry's other statements would flush
+//! a tiny segment per entry, and merging those segments was most of the cost of storing.
+
+use std::time::Duration;
+
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::headlines::HeadlineIndex;
+use super::search::{self, PlainText};
+use super::stories::{self, StoryKeys, Work};
+use super::{Store, StoreError};
+use crate::model::{FeedId, ParsedEntry, ParsedFeed, Timestamp, Validators};
+
+/// The page cache of a run of batches, in KiB (SQLite's default is 2000).
+const BULK_CACHE_KIB: i64 = 16 * 1024;
+
+/// The log size, in pages, that triggers a checkpoint during a run of batches.
+const BULK_CHECKPOINT_PAGES: i64 = 10_000;
+
+/// How old an undated entry of a feed's first fetch is taken to be.
+pub const UNDATED_BACKLOG_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Counts of what one successful fetch changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryCounts {
+    /// Entries stored for the first time.
+    pub new: usize,
+    /// Entries whose content changed and were updated in place.
+    pub changed: usize,
+    /// Entries already stored exactly as fetched.
+    pub unchanged: usize,
+}
+
+/// A parsed feed with what storing each entry needs computed ahead of the write.
+pub struct PreparedFeed {
+    feed: ParsedFeed,
+    /// One per entry of `feed`, in the same order.
+    entries: Vec<PreparedEntry>,
+}
+
+/// What storing one entry needs that depends only on the entry.
+struct PreparedEntry {
+    hash: String,
+    keys: StoryKeys,
+    text: PlainText,
+}
+
+impl PreparedFeed {
+    /// Digests the entries of `feed`, finds their story keys and extracts their plain text.
+    /// Pure computation: call it off the writer thread.
+    pub fn new(feed: ParsedFeed) -> PreparedFeed {
+        let entries = feed
+            .entries
+            .iter()
+            .map(|entry| PreparedEntry {
+                hash: content_hash(entry),
+                keys: StoryKeys::of(entry),
+                text: PlainText::of(
+                    entry.title.as_deref(),
+                    entry.summary.as_deref(),
+                    entry.content.as_deref(),
+                ),
+            })
+            .collect();
+        PreparedFeed { feed, entries }
+    }
+
+    /// The feed as parsed.
+    pub fn feed(&self) -> &ParsedFeed {
+        &self.feed
+    }
+}
+
+/// One write transaction holding the results of any number of feeds; nothing is stored
+/// until [`Batch::commit`] (dropping a batch rolls it back).
+pub struct Batch<'a> {
+    tx: Transaction<'a>,
+    /// Search-index rows to write at commit, in order.
+    search: Vec<PendingSearch<'a>>,
+    /// The id the next new entry gets (and its story, when it starts one); read on first use.
+    next_id: Option<i64>,
+    work: Work,
+    /// Where the batch's work is reported when it commits.
+    last_work: &'a mut Work,
+    /// The connection's recent headlines, emptied if the batch does not commit.
+    headlines: Guard<'a>,
+}
+
+/// Empties the headline index when a batch ends without committing: it would hold headlines
+/// the database does not.
+struct Guard<'a> {
+    headlines: &'a mut HeadlineIndex,
+    committed: bool,
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.headlines.clear();
+        }
+    }
+}
+
+/// An entry's words, waiting for the end of the batch.
+struct PendingSearch<'a> {
+    entry_id: i64,
+    /// An edited entry: its old words are deleted first.
+    replacing: bool,
+    text: &'a PlainText,
+}
+
+impl Store {
+    /// Starts a write transaction for the results of several feeds.
+    pub fn batch(&mut self) -> Result<Batch<'_>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.headlines.check_version(&tx)?;
+        Ok(Batch {
+            tx,
+            search: Vec::new(),
+            next_id: None,
+            work: Work::default(),
+            last_work: &mut self.last_work,
+            headlines: Guard {
+                headlines: &mut self.headlines,
+                committed: false,
+            },
+        })
+    }
+
+    /// Sets the connection up for a run of many batches: a page cache large enough for a
+    /// batch's changes ([`BULK_CACHE_KIB`]), so pages are not spilled to the log mid-batch
+    /// and written again, and a checkpoint every [`BULK_CHECKPOINT_PAGES`] pages instead of
+    /// SQLite's 1000, so pages rewritten by consecutive batches are copied into the database
+    /// once. [`Store::end_bulk_writes`] restores the defaults.
+    pub fn begin_bulk_writes(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", BULK_CHECKPOINT_PAGES)?;
+        Ok(())
+    }
+
+    /// Returns to SQLite's default page cache and checkpoint interval (a publish after a
+    /// fetch needs no large cache).
+    pub fn end_bulk_writes(&mut self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "cache_size", -2000)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+        Ok(())
+    }
+
+    /// Stores a successful fetch of one feed in a transaction of its own; see
+    /// [`Batch::record_fetched`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_fetched(
+        &mut self,
+        feed_id: FeedId,
+        feed: &ParsedFeed,
+        validators: &Validators,
+        http_status: u16,
+        moved_to: Option<&Url>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<EntryCounts, StoreError> {
+        let prepared = PreparedFeed::new(feed.clone());
+        let mut batch = self.batch()?;
+        let counts = batch.record_fetched(
+            feed_id,
+            &prepared,
+            validators,
+            http_status,
+            moved_to,
+            now,
+            next_check_at,
+        )?;
+        batch.commit()?;
+        Ok(counts)
+    }
+
+    /// Stores a `304 Not Modified` in a transaction of its own; see
+    /// [`Batch::record_not_modified`].
+    pub fn record_not_modified(
+        &mut self,
+        feed_id: FeedId,
+        validators: &Validators,
+        moved_to: Option<&Url>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut batch = self.batch()?;
+        batch.record_not_modified(feed_id, validators, moved_to, now, next_check_at)?;
+        batch.commit()
+    }
+
+    /// Stores a failed fetch in a transaction of its own; see [`Batch::record_failure`].
+    pub fn record_failure(
+        &mut self,
+        feed_id: FeedId,
+        message: &str,
+        http_status: Option<u16>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut batch = self.batch()?;
+        batch.record_failure(feed_id, message, http_status, now, next_check_at)?;
+        batch.commit()
+    }
+
+    /// Stores a `410 Gone` in a transaction of its own; see [`Batch::record_gone`].
+    pub fn record_gone(
+        &mut self,
+        feed_id: FeedId,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut batch = self.batch()?;
+        batch.record_gone(feed_id, message, now)?;
+        batch.commit()
+    }
+
+    /// What the last committed batch cost in SQLite virtual-machine steps over its entry
+    /// statements: a machine-independent measure of the rows it examined.
+    pub fn last_work(&self) -> Work {
+        self.last_work
+    }
+}
+
+impl<'a> Batch<'a> {
+    /// Stores a successful fetch: the feed's entries, its validators and its schedule. New
+    /// entries are inserted, changed ones updated in place (keeping their first-seen time),
+    /// unchanged ones left alone.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_fetched(
+        &mut self,
+        feed_id: FeedId,
+        prepared: &'a PreparedFeed,
+        validators: &Validators,
+        http_status: u16,
+        moved_to: Option<&Url>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<EntryCounts, StoreError> {
+        let feed = &prepared.feed;
+        let mut counts = EntryCounts::default();
+        let tx = &self.tx;
+        let work = &mut self.work;
+        let headlines = &mut *self.headlines.headlines;
+        let (group, ranked, first_fetch): (String, bool, bool) = tx
+            .query_row(
+                "SELECT coalesce(f.group_name, ''), f.ranked, s.last_success_at IS NULL
+                 FROM feeds f JOIN fetch_state s ON s.feed_id = f.id WHERE f.id = ?1",
+                params![feed_id.0],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?
+            .unwrap_or_default();
+        let mut existing = tx.prepare_cached(
+            "SELECT id, content_hash, first_seen_at, published_at, story_id FROM entries
+             WHERE feed_id = ?1 AND key = ?2",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO entries (id, feed_id, key, story_id, guid, link, canonical_link, title,
+                 summary, content, author, comments, categories, feed_published_at,
+                 feed_updated_at, published_at, updated_at, first_seen_at, content_hash,
+                 global_guid, points, comments_count, views)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+        )?;
+        let mut update = tx.prepare_cached(
+            "UPDATE entries SET story_id = ?2, guid = ?3, link = ?4, canonical_link = ?5,
+                 title = ?6, summary = ?7, content = ?8, author = ?9, comments = ?10,
+                 categories = ?11, feed_published_at = ?12, feed_updated_at = ?13,
+                 published_at = ?14, updated_at = ?15, content_hash = ?16, global_guid = ?17,
+                 points = ?18, comments_count = ?19, views = ?20
+             WHERE id = ?1",
+        )?;
+        let mut document_order: Vec<i64> = Vec::with_capacity(feed.entries.len());
+        for (entry, ready) in feed.entries.iter().zip(&prepared.entries) {
+            let found: Option<(i64, String, i64, i64, Option<i64>)> = existing
+                .query_row(params![feed_id.0, entry.key.as_str()], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                })
+                .optional()?;
+            work.count(&existing);
+            if let Some((entry_id, stored_hash, ..)) = &found
+                && *stored_hash == ready.hash
+            {
+                counts.unchanged += 1;
+                document_order.push(*entry_id);
+                continue;
+            }
+            let keys = &ready.keys;
+            let engagement = entry.engagement;
+            let (entry_id, dates, current_story) = match found {
+                Some((entry_id, _, first_seen, published, story)) => {
+                    let dates = EntryDates::edited(
+                        entry,
+                        Timestamp::from_unix(first_seen),
+                        Timestamp::from_unix(published),
+                    );
+                    (entry_id, dates, Some(story))
+                }
+                None => {
+                    let entry_id = match self.next_id {
+                        Some(id) => id,
+                        None => first_free_id(tx)?,
+                    };
+                    self.next_id = Some(entry_id + 1);
+                    let dates = EntryDates::new(entry, now, first_fetch);
+                    (entry_id, dates, None)
+                }
+            };
+            let written = stories::Written {
+                id: entry_id,
+                group: &group,
+                published: dates.published.unix(),
+                updated: dates.updated.unix(),
+                is_new: current_story.is_none(),
+                current_story: current_story.flatten(),
+            };
+            let placement = stories::place(tx, headlines, &written, keys, now.unix(), work)?;
+            if !written.is_new {
+                update.execute(params![
+                    entry_id,
+                    placement.story,
+                    entry.guid,
+                    entry.link.as_ref().map(Url::as_str),
+                    keys.merge_link,
+                    entry.title,
+                    entry.summary,
+                    entry.content,
+                    entry.author,
+                    entry.comments.as_ref().map(Url::as_str),
+                    entry.categories.join("\n"),
+                    entry.published.map(Timestamp::unix),
+                    entry.updated.map(Timestamp::unix),
+                    dates.published.unix(),
+                    dates.updated.unix(),
+                    ready.hash,
+                    keys.global_guid,
+                    engagement.points.map(saturating_i64),
+                    engagement.comments.map(saturating_i64),
+                    engagement.views.map(saturating_i64),
+                ])?;
+                work.count(&update);
+                counts.changed += 1;
+            } else {
+                insert.execute(params![
+                    entry_id,
+                    feed_id.0,
+                    entry.key.as_str(),
+                    placement.story,
+                    entry.guid,
+                    entry.link.as_ref().map(Url::as_str),
+                    keys.merge_link,
+                    entry.title,
+                    entry.summary,
+                    entry.content,
+                    entry.author,
+                    entry.comments.as_ref().map(Url::as_str),
+                    entry.categories.join("\n"),
+                    entry.published.map(Timestamp::unix),
+                    entry.updated.map(Timestamp::unix),
+                    dates.published.unix(),
+                    dates.updated.unix(),
+                    now.unix(),
+                    ready.hash,
+                    keys.global_guid,
+                    engagement.points.map(saturating_i64),
+                    engagement.comments.map(saturating_i64),
+                    engagement.views.map(saturating_i64),
+                ])?;
+                work.count(&insert);
+                counts.new += 1;
+            }
+            stories::settle(tx, headlines, &written, keys, &placement, now.unix(), work)?;
+            self.search.push(PendingSearch {
+                entry_id,
+                replacing: !written.is_new,
+                text: &ready.text,
+            });
+            document_order.push(entry_id);
+        }
+        if ranked {
+            record_positions(tx, feed_id, &document_order, work)?;
+        }
+        tx.execute(
+            "UPDATE feeds SET title = ?2, site_link = ?3 WHERE id = ?1",
+            params![
+                feed_id.0,
+                feed.title,
+                feed.site_link.as_ref().map(Url::as_str)
+            ],
+        )?;
+        record_move(tx, feed_id, moved_to)?;
+        tx.execute(
+            "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
+                 last_success_at = ?4, last_status = 'ok', http_status = ?5, next_check_at = ?6,
+                 consecutive_errors = 0, failing_since = NULL, last_error = NULL
+             WHERE feed_id = ?1",
+            params![
+                feed_id.0,
+                validators.etag,
+                validators.last_modified,
+                now.unix(),
+                http_status,
+                next_check_at.unix()
+            ],
+        )?;
+        Ok(counts)
+    }
+
+    /// Stores a `304 Not Modified`: the entries stay, the schedule moves on, and validators
+    /// the response carried replace the stored ones (the others are kept).
+    pub fn record_not_modified(
+        &mut self,
+        feed_id: FeedId,
+        validators: &Validators,
+        moved_to: Option<&Url>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        record_move(&self.tx, feed_id, moved_to)?;
+        let mut update = self.tx.prepare_cached(
+            "UPDATE fetch_state SET etag = COALESCE(?2, etag),
+                 last_modified = COALESCE(?3, last_modified), last_fetch_at = ?4,
+                 last_success_at = ?4, last_status = 'not modified', http_status = 304,
+                 next_check_at = ?5, consecutive_errors = 0, failing_since = NULL,
+                 last_error = NULL
+             WHERE feed_id = ?1",
+        )?;
+        update.execute(params![
+            feed_id.0,
+            validators.etag,
+            validators.last_modified,
+            now.unix(),
+            next_check_at.unix()
+        ])?;
+        Ok(())
+    }
+
+    /// Stores a failed fetch: the feed's entries and validators stay as they were.
+    pub fn record_failure(
+        &mut self,
+        feed_id: FeedId,
+        message: &str,
+        http_status: Option<u16>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE fetch_state SET last_fetch_at = ?2, last_status = 'failing',
+                 http_status = ?3, next_check_at = ?4,
+                 consecutive_errors = consecutive_errors + 1,
+                 failing_since = COALESCE(failing_since, ?2), last_error = ?5
+             WHERE feed_id = ?1",
+            params![
+                feed_id.0,
+                now.unix(),
+                http_status,
+                next_check_at.unix(),
+                message
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Stores a `410 Gone`: the feed keeps its entries and is never requested again (until
+    /// its URL changes in the configuration).
+    pub fn record_gone(
+        &mut self,
+        feed_id: FeedId,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE feeds SET gone_at = ?2 WHERE id = ?1",
+            params![feed_id.0, now.unix()],
+        )?;
+        self.tx.execute(
+            "UPDATE fetch_state SET last_fetch_at = ?2, last_status = 'gone', http_status = 410,
+                 last_error = ?3
+             WHERE feed_id = ?1",
+            params![feed_id.0, now.unix(), message],
+        )?;
+        Ok(())
+    }
+
+    /// Writes the batch's search words, then commits everything.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        for pending in &self.search {
+            search::index_entry(
+                &self.tx,
+                pending.entry_id,
+                pending.text,
+                pending.replacing,
+                &mut self.work,
+            )?;
+        }
+        self.tx.commit()?;
+        self.headlines.committed = true;
+        *self.last_work = self.work;
+        Ok(())
+    }
+}
+
+/// The lowest id no entry or story has ever had, so a new entry's story can take the
+/// entry's own id.
+fn first_free_id(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "SELECT max(coalesce((SELECT max(id) FROM entries), 0),
+                    coalesce((SELECT max(id) FROM stories), 0)) + 1",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// Records where a feed moved for good, when it did.
+fn record_move(
+    tx: &Transaction<'_>,
+    feed_id: FeedId,
+    moved_to: Option<&Url>,
+) -> rusqlite::Result<()> {
+    if let Some(target) = moved_to {
+        tx.execute(
+            "UPDATE feeds SET moved_to = ?2 WHERE id = ?1",
+            params![feed_id.0, target.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+/// The dates stored for an entry (SPEC §4): a missing date is the first-seen time, and a date
+/// in the future is clamped to it. Undated entries of a feed's first fetch are its backlog:
+/// they are dated [`UNDATED_BACKLOG_AGE`] before they were first seen, so a new feed's
+/// undated archive counts as old and never floods the front page.
+struct EntryDates {
+    published: Timestamp,
+    updated: Timestamp,
+}
+
+impl EntryDates {
+    fn new(entry: &ParsedEntry, first_seen: Timestamp, first_fetch: bool) -> EntryDates {
+        let undated = if first_fetch {
+            first_seen.minus(UNDATED_BACKLOG_AGE)
+        } else {
+            first_seen
+        };
+        Self::with_default(entry, first_seen, undated)
+    }
+
+    /// An entry edited in place: an undated one keeps the publish time it was stored with.
+    fn edited(entry: &ParsedEntry, first_seen: Timestamp, stored: Timestamp) -> EntryDates {
+        Self::with_default(entry, first_seen, stored)
+    }
+
+    fn with_default(entry: &ParsedEntry, first_seen: Timestamp, undated: Timestamp) -> EntryDates {
+        let published = entry.published.map_or(undated, |date| date.min(first_seen));
+        let updated = entry
+            .updated
+            .map_or(published, |date| date.min(first_seen))
+            .max(published);
+        EntryDates { published, updated }
+    }
+}
+
+/// A count as SQLite stores it.
+fn saturating_i64(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+/// Keeps a ranked feed's order from its latest fetch: entry `document_order[i]` is at place
+/// `i + 1`; entries no longer in the feed lose their place. Only changed rows are written.
+fn record_positions(
+    tx: &Transaction<'_>,
+    feed_id: FeedId,
+    document_order: &[i64],
+    work: &mut Work,
+) -> rusqlite::Result<()> {
+    let ids = serde_json::to_string(document_order).unwrap_or_else(|_| "[]".into());
+    let mut clear = tx.prepare_cached(
+        "UPDATE entries SET position = NULL
+         WHERE feed_id = ?1 AND position IS NOT NULL
+             AND id NOT IN (SELECT value FROM json_each(?2))",
+    )?;
+    clear.execute(params![feed_id.0, ids])?;
+    work.count(&clear);
+    let mut place =
+        tx.prepare_cached("UPDATE entries SET position = ?2 WHERE id = ?1 AND position IS NOT ?2")?;
+    for (index, entry_id) in document_order.iter().enumerate() {
+        place.execute(params![entry_id, index as i64 + 1])?;
+    }
+    work.count(&place);
+    let mut count = tx.prepare_cached(
+        "UPDATE fetch_state SET last_count = ?2 WHERE feed_id = ?1 AND last_count IS NOT ?2",
+    )?;
+    count.execute(params![feed_id.0, document_order.len() as i64])?;
+    work.count(&count);
+    Ok(())
+}
+
+/// A digest of everything stored about an entry, to tell an edited entry from an unchanged
+/// one without comparing every column.
+fn content_hash(entry: &ParsedEntry) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |value: Option<&str>| {
+        match value {
+            Some(text) => {
+                hasher.update(b"S");
+                hasher.update((text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+            None => hasher.update(b"N"),
+        };
+    };
+    field(entry.guid.as_deref());
+    field(entry.link.as_ref().map(Url::as_str));
+    field(entry.title.as_deref());
+    field(entry.summary.as_deref());
+    field(entry.content.as_deref());
+    field(entry.author.as_deref());
+    field(entry.comments.as_ref().map(Url::as_str));
+    field(Some(&entry.categories.join("\n")));
+    field(
+        entry
+            .published
+            .map(|date| date.unix().to_string())
+            .as_deref(),
+    );
+    field(entry.updated.map(|date| date.unix().to_string()).as_deref());
+    for count in [
+        entry.engagement.points,
+        entry.engagement.comments,
+        entry.engagement.views,
+    ] {
+        field(count.map(|count| count.to_string()).as_deref());
+    }
+    let digest = hasher.finalize();
+    digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
