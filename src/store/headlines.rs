@@ -35,11 +35,18 @@ const LOAD_SPAN: i64 = 35 * 24 * 3600;
 const MAX_ENTRIES: usize = 64 * 1024;
 
 /// The recent headlines, or nothing until first needed.
-#[derive(Default)]
 pub(super) struct HeadlineIndex {
     loaded: Option<Loaded>,
     /// `PRAGMA data_version` when last checked: it changes when another connection commits.
     data_version: Option<i64>,
+    /// The most entries held ([`MAX_ENTRIES`]; tests make it small).
+    max_entries: usize,
+}
+
+impl Default for HeadlineIndex {
+    fn default() -> HeadlineIndex {
+        HeadlineIndex::with_max_entries(MAX_ENTRIES)
+    }
 }
 
 /// The headlines of every entry published at or after `covers_from`.
@@ -86,6 +93,15 @@ pub(super) struct Probe<'a> {
 }
 
 impl HeadlineIndex {
+    /// An index that holds at most `max_entries` headlines.
+    pub(super) fn with_max_entries(max_entries: usize) -> HeadlineIndex {
+        HeadlineIndex {
+            loaded: None,
+            data_version: None,
+            max_entries,
+        }
+    }
+
     /// Forgets everything; the next use loads again.
     pub(super) fn clear(&mut self) {
         self.loaded = None;
@@ -125,6 +141,7 @@ impl HeadlineIndex {
         probe: Option<&Probe<'_>>,
         now: i64,
     ) -> rusqlite::Result<()> {
+        let max_entries = self.max_entries;
         let loaded = self.load(tx, now)?;
         loaded.forget(entry_id);
         if let Some(probe) = probe
@@ -132,7 +149,7 @@ impl HeadlineIndex {
             && probe.headline.words().len() >= dedup::MIN_WORDS
         {
             loaded.add(probe.entry_id, probe.published, probe.group, probe.headline);
-            if loaded.slot_of.len() > MAX_ENTRIES {
+            if loaded.slot_of.len() > max_entries {
                 loaded.shrink();
             }
         }
@@ -142,7 +159,7 @@ impl HeadlineIndex {
     fn load(&mut self, tx: &Transaction<'_>, now: i64) -> rusqlite::Result<&mut Loaded> {
         let loaded = match self.loaded.take() {
             Some(loaded) => loaded,
-            None => Loaded::read(tx, now - LOAD_SPAN)?,
+            None => Loaded::read(tx, now - LOAD_SPAN, self.max_entries)?,
         };
         Ok(self.loaded.insert(loaded))
     }
@@ -163,9 +180,13 @@ impl Loaded {
         }
     }
 
-    /// The headlines of the entries published since `covers_from`, newest last; when there
-    /// are more than [`MAX_ENTRIES`], the newest of them.
-    fn read(tx: &Transaction<'_>, covers_from: i64) -> rusqlite::Result<Loaded> {
+    /// The headlines of the entries published since `covers_from`; when there are more than
+    /// `max_entries`, the newest of them.
+    fn read(
+        tx: &Transaction<'_>,
+        covers_from: i64,
+        max_entries: usize,
+    ) -> rusqlite::Result<Loaded> {
         let mut loaded = Loaded::empty(covers_from);
         let mut select = tx.prepare_cached(
             "SELECT e.id, e.published_at, coalesce(f.group_name, ''), e.title
@@ -182,7 +203,7 @@ impl Loaded {
                 continue;
             }
             loaded.add(row.get(0)?, row.get(1)?, &group, &headline);
-            if loaded.slot_of.len() > MAX_ENTRIES {
+            if loaded.slot_of.len() > max_entries {
                 loaded.shrink();
             }
         }

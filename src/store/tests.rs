@@ -592,11 +592,89 @@ const A: Side = Side {
     published: "2026-11-26T10:00:00Z",
 };
 
+/// How the second entry of a story-matching case finds the first.
+#[derive(Clone, Copy, Debug)]
+enum Matching {
+    /// Through the headlines the store keeps in memory, in step with its own writes.
+    InMemory,
+    /// Through a store opened afresh, which loads its headlines from the database.
+    Reopened,
+    /// Through `title_words` only: the store keeps no headline in memory (a cap of 0 moves
+    /// the index's coverage past every entry), as for entries older than it covers.
+    Uncovered,
+    /// The first entry is written by another connection after this store loaded its
+    /// headlines: the store must notice the other commit.
+    OtherConnection,
+    /// The index holds 2 headlines and newer entries push the first one out of it.
+    Capped,
+}
+
+const MATCHINGS: [Matching; 5] = [
+    Matching::InMemory,
+    Matching::Reopened,
+    Matching::Uncovered,
+    Matching::OtherConnection,
+    Matching::Capped,
+];
+
+fn side_entry(key: &str, side: Side) -> ParsedEntry {
+    ParsedEntry {
+        key: EntryKey(key.to_string()),
+        guid: Some(side.guid.to_string()).filter(|guid| !guid.is_empty()),
+        link: Url::parse(side.link).ok(),
+        title: Some(side.title.to_string()).filter(|title| !title.is_empty()),
+        summary: None,
+        content: None,
+        author: None,
+        published: Some(at(side.published)),
+        updated: None,
+        comments: None,
+        categories: vec![],
+        engagement: Engagement::default(),
+    }
+}
+
+fn record(store: &mut Store, feed_id: FeedId, entries: Vec<ParsedEntry>) {
+    let now = at(NOW);
+    store
+        .record_fetched(
+            feed_id,
+            &feed(entries),
+            &Validators::default(),
+            200,
+            None,
+            now,
+            now,
+        )
+        .unwrap();
+}
+
+fn story_of_key(store: &Store, key: &str) -> i64 {
+    store
+        .conn
+        .query_row(
+            "SELECT story_id FROM entries WHERE key = ?1",
+            params![key],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
 /// Stores `first` in one feed, then `second` in another, and reports whether they ended up
 /// in one story.
 fn same_story(first: Side, second: Side) -> bool {
+    same_story_by(first, second, Matching::InMemory)
+}
+
+fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
+    let path = dir.path().join("frontpage.db");
+    let mut store = Store::open(&path).unwrap();
+    match matching {
+        Matching::Uncovered => store.headlines = headlines::HeadlineIndex::with_max_entries(0),
+        Matching::Capped => store.headlines = headlines::HeadlineIndex::with_max_entries(2),
+        _ => {}
+    }
     let now = at(NOW);
     let url_one = Url::parse("https://one.example/feed").unwrap();
     let url_two = Url::parse("https://two.example/feed").unwrap();
@@ -619,40 +697,43 @@ fn same_story(first: Side, second: Side) -> bool {
             now,
         )
         .unwrap();
-    for (row, side) in rows.iter().zip([first, second]) {
-        let parsed = ParsedEntry {
-            key: EntryKey(format!("k:{}", row.name)),
-            guid: Some(side.guid.to_string()).filter(|guid| !guid.is_empty()),
-            link: Url::parse(side.link).ok(),
-            title: Some(side.title.to_string()).filter(|title| !title.is_empty()),
-            summary: None,
-            content: None,
-            author: None,
-            published: Some(at(side.published)),
-            updated: None,
-            comments: None,
-            categories: vec![],
-            engagement: Engagement::default(),
-        };
-        store
-            .record_fetched(
-                row.id,
-                &feed(vec![parsed]),
-                &Validators::default(),
-                200,
-                None,
-                now,
-                now,
-            )
-            .unwrap();
+    let (one, two) = (rows[0].id, rows[1].id);
+    match matching {
+        Matching::InMemory | Matching::Uncovered => {
+            record(&mut store, one, vec![side_entry("k:One", first)]);
+        }
+        Matching::Capped => {
+            record(&mut store, one, vec![side_entry("k:One", first)]);
+            let newer = [
+                "Kernel maintainers schedule the next long term release",
+                "Browser vendors agree on a common extension format",
+                "Database engine adds a faster write ahead log",
+            ];
+            for (index, title) in newer.into_iter().enumerate() {
+                let filler = entry(&format!("k:filler{index}"), title, "2026-11-28T11:00:00Z");
+                record(&mut store, one, vec![filler]);
+            }
+        }
+        Matching::Reopened => {
+            record(&mut store, one, vec![side_entry("k:One", first)]);
+            drop(store);
+            store = Store::open(&path).unwrap();
+        }
+        Matching::OtherConnection => {
+            // This store loads its headlines with an unrelated entry, then another
+            // connection writes the first side.
+            let unrelated = Side {
+                title: "Quarterly results of an unrelated company published today",
+                link: "https://two.example/unrelated",
+                ..second
+            };
+            record(&mut store, two, vec![side_entry("k:unrelated", unrelated)]);
+            let mut other = Store::open(&path).unwrap();
+            record(&mut other, one, vec![side_entry("k:One", first)]);
+        }
     }
-    let rows = store
-        .entries(&EntryFilter {
-            limit: 10,
-            ..EntryFilter::default()
-        })
-        .unwrap();
-    rows[0].story_id == rows[1].story_id
+    record(&mut store, two, vec![side_entry("k:Two", second)]);
+    story_of_key(&store, "k:One") == story_of_key(&store, "k:Two")
 }
 
 #[test]
@@ -848,8 +929,141 @@ fn which_entries_are_one_story() {
         ),
     ];
     for (first, second, expected, why) in cases {
-        assert_eq!(same_story(first, second), expected, "{why}");
+        for matching in MATCHINGS {
+            assert_eq!(
+                same_story_by(first, second, matching),
+                expected,
+                "{why} ({matching:?})"
+            );
+        }
     }
+}
+
+/// Headlines of one event, from two groups, `hours` apart.
+fn patch_tuesday(group: &'static str, link: &'static str, published: &'static str) -> Side {
+    Side {
+        group,
+        link,
+        guid: "",
+        title: "Microsoft fixes actively exploited Windows zero-day in November Patch Tuesday",
+        published,
+    }
+}
+
+#[test]
+fn a_batch_that_does_not_commit_stores_nothing_and_leaves_no_headline_behind() {
+    let mut fixture = fixture();
+    let example = Url::parse("https://example.org/feed.xml").unwrap();
+    let url_two = Url::parse("https://two.example/feed").unwrap();
+    let url_three = Url::parse("https://three.example/feed").unwrap();
+    let rows = fixture
+        .store
+        .sync_feeds(
+            &[
+                configured("Example", &example),
+                configured("Two", &url_two),
+                configured("Three", &url_three),
+            ],
+            at(NOW),
+        )
+        .unwrap();
+    let (one, two, three) = (rows[0].id, rows[1].id, rows[2].id);
+    let now = at(NOW);
+    let first = PreparedFeed::new(feed(vec![side_entry(
+        "k:One",
+        patch_tuesday("", "https://a.example/x", "2026-11-26T10:00:00Z"),
+    )]));
+    {
+        let mut batch = fixture.store.batch().unwrap();
+        batch
+            .record_fetched(one, &first, &etag("\"1\""), 200, None, now, now)
+            .unwrap();
+        // Dropped without commit: rolled back.
+    }
+    assert_eq!(fixture.store.entry_count().unwrap(), 0);
+    let statuses = fixture
+        .store
+        .feed_statuses(&[("Example", &example)])
+        .unwrap();
+    assert_eq!(statuses[0].status, "new", "nor is its feed's fetch stored");
+    // An unrelated entry now takes the id the rolled-back one had; a headline of the same
+    // event as the rolled-back one must not join it.
+    record(
+        &mut fixture.store,
+        two,
+        vec![entry(
+            "k:Unrelated",
+            "Quarterly results of an unrelated company published today",
+            "2026-11-26T10:30:00Z",
+        )],
+    );
+    record(
+        &mut fixture.store,
+        three,
+        vec![side_entry(
+            "k:Three",
+            patch_tuesday("", "https://c.example/z", "2026-11-26T11:00:00Z"),
+        )],
+    );
+    assert_ne!(
+        story_of_key(&fixture.store, "k:Unrelated"),
+        story_of_key(&fixture.store, "k:Three")
+    );
+}
+
+#[test]
+fn one_batch_stores_several_feeds_and_their_cross_feed_stories_together() {
+    let mut fixture = fixture();
+    let url_two = Url::parse("https://two.example/feed").unwrap();
+    let example = Url::parse("https://example.org/feed.xml").unwrap();
+    let mut two_feed = configured("Two", &url_two);
+    two_feed.group = "two.example";
+    let rows = fixture
+        .store
+        .sync_feeds(&[configured("Example", &example), two_feed], at(NOW))
+        .unwrap();
+    let (one, two) = (rows[0].id, rows[1].id);
+    let first = PreparedFeed::new(feed(vec![side_entry(
+        "k:One",
+        patch_tuesday("a.example", "https://a.example/x", "2026-11-26T10:00:00Z"),
+    )]));
+    let second = PreparedFeed::new(feed(vec![
+        side_entry(
+            "k:Two",
+            patch_tuesday("b.example", "https://b.example/y", "2026-11-26T11:00:00Z"),
+        ),
+        entry(
+            "k:Other",
+            "Something else entirely happened",
+            "2026-11-26T12:00:00Z",
+        ),
+    ]));
+    let now = at(NOW);
+    let mut batch = fixture.store.batch().unwrap();
+    let counts_one = batch
+        .record_fetched(one, &first, &etag("\"a\""), 200, None, now, now)
+        .unwrap();
+    let counts_two = batch
+        .record_fetched(two, &second, &etag("\"b\""), 200, None, now, now)
+        .unwrap();
+    batch.commit().unwrap();
+    assert_eq!((counts_one.new, counts_two.new), (1, 2));
+    assert_eq!(fixture.store.entry_count().unwrap(), 3);
+    // Matched within the batch, before anything was committed.
+    assert_eq!(
+        story_of_key(&fixture.store, "k:One"),
+        story_of_key(&fixture.store, "k:Two")
+    );
+    assert_ne!(
+        story_of_key(&fixture.store, "k:One"),
+        story_of_key(&fixture.store, "k:Other")
+    );
+    // Found by their words once committed (the index rows are written at commit).
+    assert_eq!(
+        search(&fixture.store, "entirely"),
+        ["Something else entirely happened"]
+    );
+    assert_eq!(search(&fixture.store, "exploited").len(), 2);
 }
 
 #[test]
