@@ -662,10 +662,6 @@ fn story_of_key(store: &Store, key: &str) -> i64 {
 
 /// Stores `first` in one feed, then `second` in another, and reports whether they ended up
 /// in one story.
-fn same_story(first: Side, second: Side) -> bool {
-    same_story_by(first, second, Matching::InMemory)
-}
-
 fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("frontpage.db");
