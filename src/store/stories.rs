@@ -329,14 +329,15 @@ fn index_title(
         forget.execute(params![written.id])?;
         work.count(&forget);
     }
-    if keys.headline.is_none() {
+    let Some(headline) = &keys.headline else {
         return Ok(());
-    }
+    };
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO title_words (word, published_at, entry_id)
-         SELECT value, ?2, ?3 FROM json_each(?1)",
+        "INSERT OR IGNORE INTO title_words (word, published_at, entry_id) VALUES (?1, ?2, ?3)",
     )?;
-    insert.execute(params![keys.headline_json, written.published, written.id])?;
+    for word in headline.words() {
+        insert.execute(params![word, written.published, written.id])?;
+    }
     work.count(&insert);
     Ok(())
 }

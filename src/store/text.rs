@@ -181,8 +181,13 @@ fn raw_text_length(body: &str, name: &str) -> usize {
 /// Appends `text` with its character references decoded (once: `&amp;lt;` is `&lt;`) and
 /// CDATA section ends dropped.
 fn push_decoded(out: &mut String, text: &str) {
-    let text = text.replace("]]>", "");
-    let mut rest = text.as_str();
+    let cleaned;
+    let mut rest = if text.contains("]]>") {
+        cleaned = text.replace("]]>", "");
+        cleaned.as_str()
+    } else {
+        text
+    };
     while let Some(start) = rest.find('&') {
         out.push_str(&rest[..start]);
         let candidate = &rest[start + 1..];
@@ -318,7 +323,14 @@ fn decode_entity(name: &str) -> Option<char> {
 
 /// The words of `text` separated by single spaces.
 fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut collapsed = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 #[cfg(test)]
