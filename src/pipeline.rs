@@ -297,7 +297,7 @@ pub fn fetch_feeds(
 
     let n_feeds = order.len();
     progress.start(n_feeds);
-    store.begin_bulk_writes()?;
+    let checkpointer = store.begin_bulk_writes()?;
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
     let outcomes = std::thread::scope(|scope| {
@@ -308,6 +308,7 @@ pub fn fetch_feeds(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
+    drop(checkpointer);
     store.end_bulk_writes()?;
     let mut outcomes = outcomes?;
     // Report in configuration order, whatever order the network finished in.
@@ -377,8 +378,9 @@ async fn fetch_one(fetcher: &Fetcher, job: &Job) -> Result<Success, Failure> {
     }
 }
 
-/// The single writer: stores the results that have arrived, up to [`MAX_BATCH_FEEDS`] at a
-/// time, in one transaction, and reports each feed once its batch is committed.
+/// The single writer: stores results in batches of up to [`MAX_BATCH_FEEDS`] feeds: a batch
+/// takes every result that has arrived by the time it finishes the previous one, and commits
+/// when none is waiting (or it is full). Each feed is reported once its batch is committed.
 fn write_results(
     store: &mut Store,
     mut receiver: mpsc::Receiver<Done>,
@@ -387,26 +389,25 @@ fn write_results(
     progress: &dyn Progress,
 ) -> Result<Vec<(FeedId, FeedOutcome)>, StoreError> {
     let mut outcomes = Vec::with_capacity(expected);
-    let mut arrived: Vec<Done> = Vec::with_capacity(MAX_BATCH_FEEDS);
+    let mut stored: Vec<(Job, Vec<FeedResult>)> = Vec::with_capacity(MAX_BATCH_FEEDS);
     while let Some(first) = receiver.blocking_recv() {
-        arrived.push(first);
-        while arrived.len() < MAX_BATCH_FEEDS {
-            match receiver.try_recv() {
-                Ok(done) => arrived.push(done),
-                Err(_) => break,
-            }
-        }
-        let mut results = Vec::with_capacity(arrived.len());
         let mut batch = store.batch()?;
-        for done in &arrived {
-            for member in &done.job.members {
-                results.push(store_result(&mut batch, member, &done.result, now)?);
+        let mut next = Some(first);
+        while let Some(Done { job, result }) = next.take() {
+            let mut results = Vec::with_capacity(job.members.len());
+            for member in &job.members {
+                results.push(store_result(&mut batch, member, &result, now)?);
+            }
+            // The parsed feed goes now; the batch keeps only what it writes at commit.
+            drop(result);
+            stored.push((job, results));
+            if stored.len() < MAX_BATCH_FEEDS {
+                next = receiver.try_recv().ok();
             }
         }
         batch.commit()?;
-        let mut results = results.into_iter();
-        for Done { job, .. } in arrived.drain(..) {
-            for (member, result) in job.members.into_iter().zip(results.by_ref()) {
+        for (job, results) in stored.drain(..) {
+            for (member, result) in job.members.into_iter().zip(results) {
                 let outcome = FeedOutcome {
                     name: member.row.name,
                     url: job.url.clone(),
@@ -421,10 +422,10 @@ fn write_results(
 }
 
 /// Stores one feed's share of a fetch result and schedules its next check.
-fn store_result<'a>(
-    store: &mut Batch<'a>,
+fn store_result(
+    store: &mut Batch<'_>,
     member: &Member,
-    result: &'a Result<Success, Failure>,
+    result: &Result<Success, Failure>,
     now: Timestamp,
 ) -> Result<FeedResult, StoreError> {
     let feed_id = member.row.id;

@@ -9,6 +9,7 @@
 //! writes into a database that is not its own. Every entry's words are indexed for
 //! full-text search (`search.rs`) in the transaction that writes the entry.
 
+mod checkpoint;
 mod headlines;
 mod listing;
 mod lock;
@@ -28,6 +29,7 @@ use crate::model::{
     Engagement, EntryId, FeedId, Member, Source, Story, StoryId, Timestamp, Validators,
 };
 
+pub use checkpoint::Checkpointer;
 pub use lock::{LockError, RunLock};
 pub use search::{SearchError, SearchQuery};
 pub use stories::Work;
@@ -215,6 +217,8 @@ pub struct StorySelection<'a> {
 /// The open database.
 pub struct Store {
     conn: Connection,
+    /// The database file.
+    path: PathBuf,
     /// What the last committed [`Batch`] cost, in SQLite steps.
     last_work: Work,
     /// Recent headlines, for matching stories (see `headlines.rs`).
@@ -277,6 +281,7 @@ impl Store {
             .map_err(open_error)?;
         let mut store = Store {
             conn,
+            path: path.to_path_buf(),
             last_work: Work::default(),
             headlines: headlines::HeadlineIndex::default(),
         };

@@ -16,6 +16,7 @@
 //! with foreign keys does), so writing them between an entry's other statements would flush
 //! a tiny segment per entry, and merging those segments was most of the cost of storing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -25,14 +26,11 @@ use url::Url;
 use super::headlines::HeadlineIndex;
 use super::search::{self, PlainText};
 use super::stories::{self, StoryKeys, Work};
-use super::{Store, StoreError};
+use super::{Checkpointer, Store, StoreError};
 use crate::model::{FeedId, ParsedEntry, ParsedFeed, Timestamp, Validators};
 
 /// The page cache of a run of batches, in KiB (SQLite's default is 2000).
 const BULK_CACHE_KIB: i64 = 16 * 1024;
-
-/// The log size, in pages, that triggers a checkpoint during a run of batches.
-const BULK_CHECKPOINT_PAGES: i64 = 10_000;
 
 /// How old an undated entry of a feed's first fetch is taken to be.
 pub const UNDATED_BACKLOG_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -59,7 +57,8 @@ pub struct PreparedFeed {
 struct PreparedEntry {
     hash: String,
     keys: StoryKeys,
-    text: PlainText,
+    /// Shared with the batch, which writes it at commit.
+    text: Arc<PlainText>,
 }
 
 impl PreparedFeed {
@@ -72,11 +71,11 @@ impl PreparedFeed {
             .map(|entry| PreparedEntry {
                 hash: content_hash(entry),
                 keys: StoryKeys::of(entry),
-                text: PlainText::of(
+                text: Arc::new(PlainText::of(
                     entry.title.as_deref(),
                     entry.summary.as_deref(),
                     entry.content.as_deref(),
-                ),
+                )),
             })
             .collect();
         PreparedFeed { feed, entries }
@@ -93,7 +92,7 @@ impl PreparedFeed {
 pub struct Batch<'a> {
     tx: Transaction<'a>,
     /// Search-index rows to write at commit, in order.
-    search: Vec<PendingSearch<'a>>,
+    search: Vec<PendingSearch>,
     /// The id the next new entry gets (and its story, when it starts one); read on first use.
     next_id: Option<i64>,
     work: Work,
@@ -119,11 +118,11 @@ impl Drop for Guard<'_> {
 }
 
 /// An entry's words, waiting for the end of the batch.
-struct PendingSearch<'a> {
+struct PendingSearch {
     entry_id: i64,
     /// An edited entry: its old words are deleted first.
     replacing: bool,
-    text: &'a PlainText,
+    text: Arc<PlainText>,
 }
 
 impl Store {
@@ -148,15 +147,17 @@ impl Store {
 
     /// Sets the connection up for a run of many batches: a page cache large enough for a
     /// batch's changes ([`BULK_CACHE_KIB`]), so pages are not spilled to the log mid-batch
-    /// and written again, and a checkpoint every [`BULK_CHECKPOINT_PAGES`] pages instead of
-    /// SQLite's 1000, so pages rewritten by consecutive batches are copied into the database
-    /// once. [`Store::end_bulk_writes`] restores the defaults.
-    pub fn begin_bulk_writes(&mut self) -> Result<(), StoreError> {
+    /// and written again, and no checkpoints in this connection: the returned
+    /// [`Checkpointer`] runs them on a thread of its own until it is dropped.
+    /// [`Store::end_bulk_writes`] restores the defaults.
+    pub fn begin_bulk_writes(&mut self) -> Result<Option<Checkpointer>, StoreError> {
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
-        self.conn
-            .pragma_update(None, "wal_autocheckpoint", BULK_CHECKPOINT_PAGES)?;
-        Ok(())
+        let checkpointer = Checkpointer::start(&self.path)?;
+        if checkpointer.is_some() {
+            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        Ok(checkpointer)
     }
 
     /// Returns to SQLite's default page cache and checkpoint interval (a publish after a
@@ -251,7 +252,7 @@ impl<'a> Batch<'a> {
     pub fn record_fetched(
         &mut self,
         feed_id: FeedId,
-        prepared: &'a PreparedFeed,
+        prepared: &PreparedFeed,
         validators: &Validators,
         http_status: u16,
         moved_to: Option<&Url>,
@@ -401,7 +402,7 @@ impl<'a> Batch<'a> {
             self.search.push(PendingSearch {
                 entry_id,
                 replacing: !written.is_new,
-                text: &ready.text,
+                text: Arc::clone(&ready.text),
             });
             document_order.push(entry_id);
         }
@@ -516,7 +517,7 @@ impl<'a> Batch<'a> {
             search::index_entry(
                 &self.tx,
                 pending.entry_id,
-                pending.text,
+                &pending.text,
                 pending.replacing,
                 &mut self.work,
             )?;
