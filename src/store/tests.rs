@@ -1784,3 +1784,51 @@ fn ranking_candidates_are_the_window_s_stories_with_their_visible_members() {
             .is_empty()
     );
 }
+
+/// An entry whose headline is edited is matched by its new headline only, whether headlines
+/// are matched in memory or through `title_words`.
+#[test]
+fn an_edited_headline_no_longer_matches_by_its_old_words() {
+    for max_entries in [64 * 1024, 0] {
+        let mut fixture = fixture();
+        fixture.store.headlines = headlines::HeadlineIndex::with_max_entries(max_entries);
+        let example = Url::parse("https://example.org/feed.xml").unwrap();
+        let url_two = Url::parse("https://two.example/feed").unwrap();
+        let rows = fixture
+            .store
+            .sync_feeds(
+                &[configured("Example", &example), configured("Two", &url_two)],
+                at(NOW),
+            )
+            .unwrap();
+        let (one, two) = (rows[0].id, rows[1].id);
+        let original = patch_tuesday("", "https://a.example/x", "2026-11-26T10:00:00Z");
+        record(&mut fixture.store, one, vec![side_entry("k:One", original)]);
+        let edited = Side {
+            title: "Quarterly results of an unrelated company published today",
+            ..original
+        };
+        record(&mut fixture.store, one, vec![side_entry("k:One", edited)]);
+        let words: Vec<String> = {
+            let mut select = fixture
+                .store
+                .conn
+                .prepare("SELECT word FROM title_words ORDER BY word")
+                .unwrap();
+            select
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let expected = crate::dedup::Headline::new(edited.title).words().to_vec();
+        assert_eq!(words, expected, "only the new headline's words are kept");
+        let other = patch_tuesday("", "https://b.example/y", "2026-11-26T11:00:00Z");
+        record(&mut fixture.store, two, vec![side_entry("k:Two", other)]);
+        assert_ne!(
+            story_of_key(&fixture.store, "k:One"),
+            story_of_key(&fixture.store, "k:Two"),
+            "max_entries {max_entries}"
+        );
+    }
+}

@@ -295,35 +295,35 @@ impl<'a> Batch<'a> {
         )?;
         let mut document_order: Vec<i64> = Vec::with_capacity(feed.entries.len());
         for (entry, ready) in feed.entries.iter().zip(&prepared.entries) {
-            let found: Option<(i64, String, i64, i64, Option<i64>)> = existing
+            let found: Option<Stored> = existing
                 .query_row(params![feed_id.0, entry.key.as_str()], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ))
+                    Ok(Stored {
+                        id: row.get(0)?,
+                        hash: row.get(1)?,
+                        first_seen: row.get(2)?,
+                        published: row.get(3)?,
+                        story: row.get(4)?,
+                    })
                 })
                 .optional()?;
             work.count(&existing);
-            if let Some((entry_id, stored_hash, ..)) = &found
-                && *stored_hash == ready.hash
+            if let Some(stored) = &found
+                && stored.hash == ready.hash
             {
                 counts.unchanged += 1;
-                document_order.push(*entry_id);
+                document_order.push(stored.id);
                 continue;
             }
             let keys = &ready.keys;
             let engagement = entry.engagement;
-            let (entry_id, dates, current_story) = match found {
-                Some((entry_id, _, first_seen, published, story)) => {
+            let (entry_id, dates) = match &found {
+                Some(stored) => {
                     let dates = EntryDates::edited(
                         entry,
-                        Timestamp::from_unix(first_seen),
-                        Timestamp::from_unix(published),
+                        Timestamp::from_unix(stored.first_seen),
+                        Timestamp::from_unix(stored.published),
                     );
-                    (entry_id, dates, Some(story))
+                    (stored.id, dates)
                 }
                 None => {
                     let entry_id = match self.next_id {
@@ -331,8 +331,7 @@ impl<'a> Batch<'a> {
                         None => first_free_id(tx)?,
                     };
                     self.next_id = Some(entry_id + 1);
-                    let dates = EntryDates::new(entry, now, first_fetch);
-                    (entry_id, dates, None)
+                    (entry_id, EntryDates::new(entry, now, first_fetch))
                 }
             };
             let written = stories::Written {
@@ -340,8 +339,8 @@ impl<'a> Batch<'a> {
                 group: &group,
                 published: dates.published.unix(),
                 updated: dates.updated.unix(),
-                is_new: current_story.is_none(),
-                current_story: current_story.flatten(),
+                is_new: found.is_none(),
+                current_story: found.as_ref().and_then(|stored| stored.story),
             };
             let placement = stories::place(tx, headlines, &written, keys, now.unix(), work)?;
             if !written.is_new {
@@ -538,6 +537,15 @@ fn first_free_id(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
         [],
         |row| row.get(0),
     )
+}
+
+/// What is stored of an entry, as a new fetch of it is compared with it.
+struct Stored {
+    id: i64,
+    hash: String,
+    first_seen: i64,
+    published: i64,
+    story: Option<i64>,
 }
 
 /// Records where a feed moved for good, when it did.
