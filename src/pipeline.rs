@@ -25,12 +25,17 @@ use crate::schedule::{self, PollHints};
 use crate::store::{Batch, ConfiguredFeed, EntryCounts, FeedRow, PreparedFeed, Store, StoreError};
 
 /// Parsed feeds waiting for the writer; with the fetch concurrency, bounds memory in use.
-const CHANNEL_CAPACITY: usize = 16;
+const CHANNEL_CAPACITY: usize = 8;
+
+/// Bodies being parsed, or parsed and waiting for room in the channel, at most: the other
+/// fetched bodies wait unparsed (a parsed feed with its prepared text is several times the
+/// size of its body).
+const PARSE_SLOTS: usize = 4;
 
 /// The most fetch results one transaction stores. A commit costs a write of the pages it
 /// changed and a flush of the search index, so batching many feeds saves most of both; the
 /// cap bounds the memory a batch holds and the work a database error would undo.
-pub const MAX_BATCH_FEEDS: usize = 32;
+pub const MAX_BATCH_FEEDS: usize = 128;
 
 /// Which feeds a run fetches.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -327,14 +332,23 @@ async fn fetch_all(
     in_flight: usize,
 ) {
     let slots = Arc::new(Semaphore::new(in_flight));
+    let parsing = Arc::new(Semaphore::new(PARSE_SLOTS));
     let mut tasks = tokio::task::JoinSet::new();
     for job in jobs {
         let fetcher = Arc::clone(&fetcher);
         let sender = sender.clone();
         let slots = Arc::clone(&slots);
+        let parsing = Arc::clone(&parsing);
         tasks.spawn(async move {
             let _slot = slots.acquire_owned().await.ok();
-            let result = fetch_one(&fetcher, &job).await;
+            let fetched = fetcher.fetch(&job.url, &job.validators).await;
+            // A parsed feed takes several times the memory of its body: parse only as many
+            // as the writer can soon take, and hold the permit until it has one.
+            let _parsing = parsing.acquire_owned().await.ok();
+            let result = match fetched {
+                Ok(fetched) => prepare(fetched),
+                Err(error) => Err(error.into()),
+            };
             // A closed channel means the writer stopped on a database error; the run is
             // ending, so this result has nowhere to go.
             let _ = sender.send(Done { job, result }).await;
@@ -344,8 +358,9 @@ async fn fetch_all(
     while tasks.join_next().await.is_some() {}
 }
 
-async fn fetch_one(fetcher: &Fetcher, job: &Job) -> Result<Success, Failure> {
-    match fetcher.fetch(&job.url, &job.validators).await? {
+/// Parses a fetched body and prepares its entries for the writer.
+fn prepare(fetched: Fetched) -> Result<Success, Failure> {
+    match fetched {
         Fetched::NotModified {
             moved_to,
             validators,

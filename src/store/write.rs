@@ -30,7 +30,7 @@ use super::{Checkpointer, Store, StoreError};
 use crate::model::{FeedId, ParsedEntry, ParsedFeed, Timestamp, Validators};
 
 /// The page cache of a run of batches, in KiB (SQLite's default is 2000).
-const BULK_CACHE_KIB: i64 = 16 * 1024;
+const BULK_CACHE_KIB: i64 = 8 * 1024;
 
 /// How old an undated entry of a feed's first fetch is taken to be.
 pub const UNDATED_BACKLOG_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -146,7 +146,7 @@ impl Store {
     }
 
     /// Sets the connection up for a run of many batches: a page cache large enough for a
-    /// batch's changes ([`BULK_CACHE_KIB`]), so pages are not spilled to the log mid-batch
+    /// batch's changes (`BULK_CACHE_KIB`), so pages are not spilled to the log mid-batch
     /// and written again, and no checkpoints in this connection: the returned
     /// [`Checkpointer`] runs them on a thread of its own until it is dropped.
     /// [`Store::end_bulk_writes`] restores the defaults.
