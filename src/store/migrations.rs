@@ -137,6 +137,11 @@ const MIGRATIONS: &[&str] = &[
     "INSERT INTO entries_fts (entries_fts, rank) VALUES ('hashsize', 8388608);
      INSERT INTO entries_fts (entries_fts, rank) VALUES ('automerge', 8);
      DROP INDEX entries_by_story;",
+    // 10: a feed's entries by publish time, so a word search within some feeds and a time
+    // window (`query WORD --feed NAME --since 30d`, or `--tag`) reads those entries' ids
+    // from one index range per feed instead of looking up each entry of the window (or of
+    // the feeds) to learn its feed or its time.
+    "CREATE INDEX IF NOT EXISTS entries_by_feed_published ON entries (feed_id, published_at);",
 ];
 
 /// Work in Rust that follows a migration's SQL, in the same transaction: (version, step).

@@ -1832,3 +1832,328 @@ fn an_edited_headline_no_longer_matches_by_its_old_words() {
         );
     }
 }
+
+/// Two feeds, "One" and "Two", with 48 entries over 48 days, stored out of date order (so
+/// entry ids do not follow publish times): most hold `zebra` a varying number of times
+/// among other words, some the phrase `zebra crossing` or the word `lion`, and three have
+/// the same words (equal scores, told apart by date and id).
+fn zebra_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
+    let now = at(NOW);
+    let url_one = Url::parse("https://one.example/feed").unwrap();
+    let url_two = Url::parse("https://two.example/feed").unwrap();
+    let rows = store
+        .sync_feeds(
+            &[configured("One", &url_one), configured("Two", &url_two)],
+            now,
+        )
+        .unwrap();
+    let fillers = ["savanna", "river", "acacia", "dust", "herd"];
+    let mut by_feed: [Vec<ParsedEntry>; 2] = [Vec::new(), Vec::new()];
+    for step in 0..48usize {
+        // 0, 29, 10, 39, …: every day once, in an order unlike the dates.
+        let day = step * 29 % 48;
+        let mut words: Vec<String> = vec!["zebra".to_string(); day % 4];
+        words.extend(fillers.iter().take(day % 6).map(|word| word.to_string()));
+        if day % 7 == 0 {
+            words.push("zebra crossing".into());
+        }
+        if day % 5 == 0 {
+            words.push("lion".into());
+        }
+        let title = match day {
+            40..=42 => "Zebra tie".to_string(),
+            _ if day % 3 == 0 => format!("Zebra number {day}"),
+            _ => format!("Entry number {day}"),
+        };
+        let summary = match day {
+            40..=42 => "<p>zebra savanna</p>".to_string(),
+            _ => format!("<p>{}</p>", words.join(" ")),
+        };
+        let published = (at("2026-10-01T00:00:00Z").to_chrono()
+            + chrono::Duration::days(day as i64))
+        .to_rfc3339();
+        by_feed[day % 2].push(ParsedEntry {
+            summary: Some(summary),
+            ..entry(&format!("day-{day}"), &title, &published)
+        });
+    }
+    for (row, entries) in rows.iter().zip(by_feed) {
+        store
+            .record_fetched(
+                row.id,
+                &feed(entries),
+                &Validators::default(),
+                200,
+                None,
+                now,
+                now,
+            )
+            .unwrap();
+    }
+    (dir, store)
+}
+
+/// The filters the plan tests try with each search: none, a feed, a time window, both, a
+/// story, and two feeds.
+fn zebra_filters(store: &Store) -> Vec<EntryFilter> {
+    let story = store
+        .entries(&EntryFilter {
+            words: SearchQuery::parse("\"zebra crossing\"").unwrap(),
+            limit: 1,
+            ..EntryFilter::default()
+        })
+        .unwrap()[0]
+        .story_id;
+    vec![
+        EntryFilter::default(),
+        EntryFilter {
+            feeds: vec!["One".into()],
+            ..EntryFilter::default()
+        },
+        EntryFilter {
+            since: Some(at("2026-10-20T00:00:00Z")),
+            until: Some(at("2026-11-10T00:00:00Z")),
+            ..EntryFilter::default()
+        },
+        EntryFilter {
+            feeds: vec!["Two".into()],
+            since: Some(at("2026-10-15T00:00:00Z")),
+            ..EntryFilter::default()
+        },
+        EntryFilter {
+            story: Some(story),
+            ..EntryFilter::default()
+        },
+        EntryFilter {
+            feeds: vec!["One".into(), "Two".into()],
+            until: Some(at("2026-11-01T00:00:00Z")),
+            ..EntryFilter::default()
+        },
+    ]
+}
+
+/// The ids `sql` lists.
+fn listed_ids(store: &Store, sql: &listing::Sql) -> Vec<EntryId> {
+    store
+        .entry_rows(sql)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect()
+}
+
+/// The plans that can serve `filter`.
+fn plans_for(filter: &EntryFilter) -> Vec<listing::SearchPlan> {
+    let filtered = !filter.feeds.is_empty()
+        || filter.since.is_some()
+        || filter.until.is_some()
+        || filter.story.is_some();
+    if filtered {
+        vec![
+            listing::SearchPlan::Candidates,
+            listing::SearchPlan::Matches,
+        ]
+    } else {
+        vec![listing::SearchPlan::Words]
+    }
+}
+
+#[test]
+fn every_search_plan_lists_what_the_exact_search_lists() {
+    let (_dir, store) = zebra_store();
+    let mut compared = 0;
+    for base in zebra_filters(&store) {
+        for typed in [
+            "zebra",
+            "zebra -lion",
+            "\"zebra crossing\"",
+            "savanna zebra",
+        ] {
+            for order in [EntryOrder::Relevance, EntryOrder::Recent] {
+                for limit in [1, 4, 100] {
+                    let filter = EntryFilter {
+                        words: SearchQuery::parse(typed).unwrap(),
+                        order,
+                        limit,
+                        ..base.clone()
+                    };
+                    let words = filter.words.as_ref().unwrap();
+                    // The full-text index drives and every match is sorted: exact.
+                    let exact = listed_ids(&store, &listing::entries_sql(&filter, filter.story));
+                    let listed: Vec<EntryId> = store
+                        .entries(&filter)
+                        .unwrap()
+                        .into_iter()
+                        .map(|row| row.id)
+                        .collect();
+                    assert_eq!(listed, exact, "{filter:?}");
+                    for plan in plans_for(&filter) {
+                        let sql = listing::search_sql(&filter, words, filter.story, plan, 1000);
+                        assert_eq!(listed_ids(&store, &sql), exact, "{plan:?} {filter:?}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 100);
+    // The comparisons saw ties and more matches than the limit.
+    let zebra = |limit| EntryFilter {
+        words: SearchQuery::parse("zebra").unwrap(),
+        order: EntryOrder::Relevance,
+        limit,
+        ..EntryFilter::default()
+    };
+    let titles: Vec<String> = store
+        .entries(&zebra(100))
+        .unwrap()
+        .into_iter()
+        .filter_map(|row| row.title)
+        .collect();
+    assert!(titles.len() > 30, "{titles:?}");
+    assert_eq!(
+        titles.iter().filter(|title| *title == "Zebra tie").count(),
+        3
+    );
+}
+
+#[test]
+fn relevance_ranks_only_the_newest_matches_past_the_bound() {
+    let (_dir, store) = zebra_store();
+    let bound = 5;
+    for base in zebra_filters(&store) {
+        let filter = EntryFilter {
+            words: SearchQuery::parse("zebra").unwrap(),
+            order: EntryOrder::Relevance,
+            limit: 3,
+            ..base
+        };
+        let words = filter.words.as_ref().unwrap();
+        let every_match = listed_ids(
+            &store,
+            &listing::entries_sql(
+                &EntryFilter {
+                    limit: 1000,
+                    ..filter.clone()
+                },
+                filter.story,
+            ),
+        );
+        // The exact order, among the `bound` newest (highest id) matches only.
+        let mut newest = every_match.clone();
+        newest.sort_by(|a, b| b.cmp(a));
+        newest.truncate(bound);
+        let mut expected: Vec<EntryId> = every_match
+            .iter()
+            .copied()
+            .filter(|id| newest.contains(id))
+            .collect();
+        expected.truncate(filter.limit);
+        for plan in plans_for(&filter) {
+            let sql = listing::search_sql(&filter, words, filter.story, plan, bound);
+            assert_eq!(listed_ids(&store, &sql), expected, "{plan:?} {filter:?}");
+        }
+        if every_match.len() > bound {
+            let exact: Vec<EntryId> = every_match.iter().take(filter.limit).copied().collect();
+            assert_ne!(
+                expected, exact,
+                "the zebra store makes the bound change the order: {filter:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_word_search_starts_from_the_entries_of_a_selective_filter() {
+    let (_dir, store) = zebra_store();
+    let words = SearchQuery::parse("zebra").unwrap().unwrap();
+    let search = |filter: EntryFilter| EntryFilter {
+        words: Some(words.clone()),
+        order: EntryOrder::Relevance,
+        limit: 10,
+        ..filter
+    };
+    let unfiltered = search(EntryFilter::default());
+    assert_eq!(
+        store.search_plan(&unfiltered, None, 100).unwrap(),
+        listing::SearchPlan::Words
+    );
+    let one_feed = search(EntryFilter {
+        feeds: vec!["One".into()],
+        since: Some(at("2026-10-20T00:00:00Z")),
+        ..EntryFilter::default()
+    });
+    // Feed One has 24 entries, 14 of them since 20 October.
+    assert_eq!(
+        store.search_plan(&one_feed, None, 14).unwrap(),
+        listing::SearchPlan::Candidates
+    );
+    assert_eq!(
+        store.search_plan(&one_feed, None, 13).unwrap(),
+        listing::SearchPlan::Matches
+    );
+    // The candidates come from an index, one range per feed, and only the full-text index's
+    // rows are read in full; entries are only looked up by id.
+    let sql = listing::search_sql(&one_feed, &words, None, listing::SearchPlan::Candidates, 10);
+    let steps = plan(&store, &sql);
+    assert!(
+        steps.contains(
+            "USING COVERING INDEX entries_by_feed_published (feed_id=? AND published_at>?)"
+        ),
+        "{steps}"
+    );
+    assert!(!scans_entries(&steps), "{steps}");
+    let without_filter =
+        listing::search_sql(&unfiltered, &words, None, listing::SearchPlan::Words, 10);
+    let steps = plan(&store, &without_filter);
+    assert!(!scans_entries(&steps), "{steps}");
+    assert!(
+        steps.contains("SEARCH e USING INTEGER PRIMARY KEY"),
+        "entries by id only: {steps}"
+    );
+}
+
+#[test]
+fn the_newest_matches_come_from_the_full_text_index_without_a_sort() {
+    let fixture = fixture();
+    let words = SearchQuery::parse("sqlite").unwrap().unwrap();
+    for (plan_kind, filter) in [
+        (listing::SearchPlan::Words, EntryFilter::default()),
+        (
+            listing::SearchPlan::Matches,
+            EntryFilter {
+                feeds: vec!["Example".into()],
+                since: Some(at("2026-11-01T00:00:00Z")),
+                ..EntryFilter::default()
+            },
+        ),
+    ] {
+        let filter = EntryFilter {
+            words: Some(words.clone()),
+            order: EntryOrder::Relevance,
+            limit: 20,
+            ..filter
+        };
+        let sql = listing::search_sql(&filter, &words, None, plan_kind, 1000);
+        let steps = plan(&fixture.store, &sql);
+        // The hits are the index's rows newest first, cut at the bound: no sort of every
+        // match before the cut (the only sort is of the bounded hits).
+        let hits: Vec<&str> = steps
+            .lines()
+            .skip_while(|step| !step.contains("MATERIALIZE hits"))
+            .take_while(|step| !step.starts_with("SCAN hits"))
+            .collect();
+        assert!(
+            hits.iter()
+                .any(|step| step.contains("entries_fts VIRTUAL TABLE INDEX")),
+            "{steps}"
+        );
+        assert!(
+            !hits.iter().any(|step| step.contains("TEMP B-TREE")),
+            "{steps}"
+        );
+        assert!(!scans_entries(&steps), "{steps}");
+    }
+}

@@ -388,3 +388,72 @@ fn query_syntax_in_the_words_is_only_text() {
         "NEAR is a word no entry has"
     );
 }
+
+/// Entry ids of `query --format json ARGS`, in order.
+fn ids(project: &Project, args: &[&str]) -> Vec<i64> {
+    json_rows(project, args)
+        .iter()
+        .map(|row| row["id"].as_i64().expect("an entry id"))
+        .collect()
+}
+
+/// Whether an entry, as (feed, published), passes a filter.
+type Keeps = fn(&(String, String)) -> bool;
+
+#[test]
+fn a_filtered_search_keeps_the_order_of_the_unfiltered_one() {
+    // A filter that selects few entries makes the search start from those entries instead
+    // of from the full-text index: the rows and their order must not change.
+    let (_server, project) = searchable();
+    let feed_of: std::collections::HashMap<i64, (String, String)> =
+        json_rows(&project, &["--order", "recent", "--limit", "100"])
+            .iter()
+            .map(|row| {
+                (
+                    row["id"].as_i64().expect("an entry id"),
+                    (
+                        row["feed"].as_str().unwrap_or_default().to_string(),
+                        row["published"].as_str().unwrap_or_default().to_string(),
+                    ),
+                )
+            })
+            .collect();
+    for words in [&["memory"][..], &["memory", "safety"], &["safety -go"]] {
+        for order in ["relevance", "recent"] {
+            let mut unfiltered_args = vec!["--order", order];
+            unfiltered_args.extend_from_slice(words);
+            let unfiltered = ids(&project, &unfiltered_args);
+            assert!(unfiltered.len() >= 2, "{words:?}");
+            let cases: [(&[&str], Keeps); 4] = [
+                (&["--feed", "Blog"], |(feed, _)| feed == "Blog"),
+                (&["--tag", "linux"], |(feed, _)| feed == "Lwn"),
+                (&["--since", "5h30m"], |(_, published)| {
+                    published.as_str() >= "2026-11-28T06:30:00"
+                }),
+                (
+                    &["--feed", "Blog", "--until", "2026-11-28T06:30:00Z"],
+                    |(feed, published)| {
+                        feed == "Blog" && published.as_str() < "2026-11-28T06:30:00"
+                    },
+                ),
+            ];
+            for (filter, keeps) in cases {
+                let mut args = unfiltered_args.clone();
+                args.extend_from_slice(filter);
+                let expected: Vec<i64> = unfiltered
+                    .iter()
+                    .copied()
+                    .filter(|id| keeps(&feed_of[id]))
+                    .collect();
+                assert_eq!(ids(&project, &args), expected, "{args:?}");
+                let mut limited = args.clone();
+                limited.extend_from_slice(&["--limit", "1"]);
+                assert_eq!(
+                    ids(&project, &limited),
+                    expected[..expected.len().min(1)],
+                    "{limited:?}"
+                );
+            }
+        }
+    }
+}
