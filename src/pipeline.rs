@@ -11,6 +11,7 @@
 //! returned in the report, and never stops the other feeds. Only a database failure ends the
 //! run early.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -223,19 +224,23 @@ impl From<ParseError> for Failure {
 /// send validators only when they all hold the same ones: a 304 must be true for each.
 fn plan_jobs(members: Vec<Member>) -> Vec<Job> {
     let mut jobs: Vec<Job> = Vec::new();
+    let mut job_of: HashMap<Url, usize> = HashMap::with_capacity(members.len());
     for member in members {
-        match jobs.iter_mut().find(|job| job.url == member.row.url) {
+        match job_of.get(&member.row.url).map(|&index| &mut jobs[index]) {
             Some(job) => {
                 if job.validators != member.row.validators {
                     job.validators = Validators::default();
                 }
                 job.members.push(member);
             }
-            None => jobs.push(Job {
-                url: member.row.url.clone(),
-                validators: member.row.validators.clone(),
-                members: vec![member],
-            }),
+            None => {
+                job_of.insert(member.row.url.clone(), jobs.len());
+                jobs.push(Job {
+                    url: member.row.url.clone(),
+                    validators: member.row.validators.clone(),
+                    members: vec![member],
+                });
+            }
         }
     }
     jobs
@@ -317,7 +322,12 @@ pub fn fetch_feeds(
     store.end_bulk_writes()?;
     let mut outcomes = outcomes?;
     // Report in configuration order, whatever order the network finished in.
-    outcomes.sort_by_key(|(feed_id, _)| order.iter().position(|id| id == feed_id));
+    let place: HashMap<FeedId, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(index, &id)| (id, index))
+        .collect();
+    outcomes.sort_by_key(|(feed_id, _)| place.get(feed_id).copied());
     Ok(RunReport {
         outcomes: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
     })
@@ -335,12 +345,18 @@ async fn fetch_all(
     let parsing = Arc::new(Semaphore::new(PARSE_SLOTS));
     let mut tasks = tokio::task::JoinSet::new();
     for job in jobs {
+        // A task exists only once it holds a slot, so the number of feeds configured never
+        // shows in memory: a waiting job is a few URLs, a spawned task much more.
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            break;
+        };
+        // Reap finished tasks as we go.
+        while tasks.try_join_next().is_some() {}
         let fetcher = Arc::clone(&fetcher);
         let sender = sender.clone();
-        let slots = Arc::clone(&slots);
         let parsing = Arc::clone(&parsing);
         tasks.spawn(async move {
-            let _slot = slots.acquire_owned().await.ok();
+            let _slot = slot;
             let fetched = fetcher.fetch(&job.url, &job.validators).await;
             // A parsed feed takes several times the memory of its body: parse only as many
             // as the writer can soon take, and hold the permit until it has one.
