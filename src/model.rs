@@ -208,6 +208,37 @@ pub struct Member {
     pub position: Option<(u32, u32)>,
 }
 
+/// A story as ranking reads it in bulk: its id, its dates and its members' signals, without
+/// any text. Publishing scores thousands of these and reads only the chosen few in full.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The story's id.
+    pub id: StoryId,
+    /// The earliest publish time among the members.
+    pub published: Timestamp,
+    /// The latest update among the members.
+    pub updated: Timestamp,
+    /// The members, earliest first (ties: lower entry id first), as [`Story::members`].
+    pub members: Vec<Signals>,
+}
+
+/// What ranking needs of one member of a [`Candidate`]: its feed and group as small numbers
+/// instead of names, so reading a candidate copies no names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signals {
+    /// The feed, as its index in the list of feed names the candidates were read for.
+    pub feed: usize,
+    /// The feed's group, as a number that two members share exactly when their feeds are in
+    /// the same group.
+    pub group: usize,
+    /// The entry's popularity counts.
+    pub engagement: Engagement,
+    /// The discussion page as stored, unparsed ([`Member::discussion`] is this parsed).
+    pub discussion: Option<String>,
+    /// As [`Member::position`].
+    pub position: Option<(u32, u32)>,
+}
+
 /// A story ready to publish: one item of the merged feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Story {

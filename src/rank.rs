@@ -12,9 +12,10 @@
 //! A age        = age / decay
 //! ```
 //!
-//! [`score`] computes the terms with the inputs that produced them, [`order`] sorts scored
-//! stories for publishing (with flood control), and [`explain_text`] prints a score for
-//! `frontpage explain`.
+//! [`score`] computes the terms with the inputs that produced them, [`total`] the same sum
+//! without the words for a [`Candidate`] read in bulk, [`order`] sorts scored stories for
+//! publishing (with flood control), [`Leaders`] keeps what `order` would choose while
+//! stories stream past, and [`explain_text`] prints a score for `frontpage explain`.
 //!
 //! This module is pure: it takes the story, the `[rank]` settings, the feeds' weights and
 //! `now` as arguments, and never reads the clock, the database, the network or a file. The
@@ -27,7 +28,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::RankSettings;
-use crate::model::{Engagement, Member, Story, Timestamp};
+use crate::model::{Candidate, Engagement, Member, Signals, Story, StoryId, Timestamp};
 
 /// One term of a score, with the inputs that produced it (for `frontpage explain`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -78,6 +79,75 @@ pub fn score(
     ];
     let total = terms.iter().map(|term| term.value).sum();
     Score { total, terms }
+}
+
+/// The total of [`score`] for a story read as a [`Candidate`], bit for bit, without the
+/// terms' words: what publishing computes for every story of its window.
+///
+/// `weights[feed]` is the weight of the feed whose index a member's [`Signals::feed`] holds.
+/// A discussion link is parsed only when the story has two, the only case where it can
+/// make two members one original item.
+pub fn total(candidate: &Candidate, rank: &RankSettings, weights: &[f64], now: Timestamp) -> f64 {
+    let members = &candidate.members;
+    let engagement = engagement_of_signals(members);
+    let groups = members
+        .iter()
+        .enumerate()
+        .filter(|(index, member)| {
+            !members[..*index]
+                .iter()
+                .any(|earlier| earlier.group == member.group)
+        })
+        .count();
+    let coverage = coverage_value(groups, rank.coverage);
+    let position = clean(
+        best_place(
+            members
+                .iter()
+                .filter_map(|member| member.position.map(|place| (place, ()))),
+            rank.position,
+        )
+        .map_or(0.0, |(value, ..)| value),
+    );
+    let weight = weight_value(
+        heaviest(
+            members
+                .iter()
+                .map(|member| (weights.get(member.feed).copied().unwrap_or(1.0), ())),
+        )
+        .map(|(weight, ())| weight),
+    );
+    let age = age_value(candidate.published, now, rank.decay);
+    // Added in the order `score` adds its terms, so the sum is the same to the last bit.
+    [engagement, coverage, position, weight, age].iter().sum()
+}
+
+/// The E term's value for a candidate's members.
+fn engagement_of_signals(members: &[Signals]) -> f64 {
+    let with_discussion = members
+        .iter()
+        .filter(|member| member.discussion.is_some())
+        .count();
+    let parsed: Vec<Option<Url>> = if with_discussion >= 2 {
+        members
+            .iter()
+            .map(|member| {
+                member
+                    .discussion
+                    .as_deref()
+                    .and_then(|link| Url::parse(link).ok())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let items = original_items(members.iter().enumerate().map(|(index, member)| {
+        (
+            member.engagement,
+            parsed.get(index).and_then(Option::as_ref),
+        )
+    }));
+    engagement_value(items_value(&items))
 }
 
 /// The most stories of one group that [`order`] lets onto a front page of `limit` stories:
@@ -186,11 +256,140 @@ fn compare_for_publishing(
     story_b: &Story,
     score_b: &Score,
 ) -> Ordering {
+    compare_by_score(
+        &Entrant::new(story_a.id, story_a.published, score_a.total, None),
+        &Entrant::new(story_b.id, story_b.published, score_b.total, None),
+    )
+}
+
+/// [`order`]'s order: score descending, then newer first, then lower id.
+fn compare_by_score(a: &Entrant, b: &Entrant) -> Ordering {
     // `+ 0.0` makes -0.0 equal to 0.0 for `total_cmp`.
-    (score_b.total + 0.0)
-        .total_cmp(&(score_a.total + 0.0))
-        .then_with(|| story_b.published.cmp(&story_a.published))
-        .then_with(|| story_a.id.cmp(&story_b.id))
+    (b.total + 0.0)
+        .total_cmp(&(a.total + 0.0))
+        .then_with(|| b.published.cmp(&a.published))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// Newest first, then higher id: `publish --order recent`.
+fn compare_by_date(a: &Entrant, b: &Entrant) -> Ordering {
+    b.published.cmp(&a.published).then_with(|| b.id.cmp(&a.id))
+}
+
+/// What ordering needs of a story: [`Leaders`] keeps these instead of whole stories.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entrant {
+    /// The story.
+    pub id: StoryId,
+    /// Its earliest publish time (ties on score go to the newer story).
+    pub published: Timestamp,
+    /// Its score's total (unused when ordering by date).
+    pub total: f64,
+    /// The group of its first member, for flood control (`None`: never capped).
+    pub group: Option<usize>,
+}
+
+impl Entrant {
+    /// An entrant from its parts.
+    pub fn new(id: StoryId, published: Timestamp, total: f64, group: Option<usize>) -> Self {
+        Entrant {
+            id,
+            published,
+            total,
+            group,
+        }
+    }
+}
+
+/// The stories a page will publish, kept while the candidates stream past: after any
+/// number of [`Leaders::offer`]s it holds exactly what [`order`] would choose from all the
+/// stories offered (or, [`Leaders::newest`], the `limit` newest), and never more than
+/// `limit` of them, so choosing from a million stories takes the memory of fifty.
+///
+/// It holds because a story that falls out of the choice never comes back: a new story
+/// pushes others down by at most one place, and it frees a place only by pushing out the
+/// story of its own group that it put over the cap. So every story kept is one `order`
+/// would publish, and an offer only has to place the newcomer among them, drop the story
+/// of its group that went over the cap or else the last one past `limit`.
+#[derive(Debug, Clone)]
+pub struct Leaders {
+    limit: usize,
+    cap: usize,
+    compare: fn(&Entrant, &Entrant) -> Ordering,
+    kept: Vec<Entrant>,
+}
+
+impl Leaders {
+    /// What [`order`] with `limit` publishes: by score, at most [`per_group_cap`] stories of
+    /// a group.
+    pub fn by_score(limit: usize) -> Self {
+        Leaders {
+            limit,
+            cap: per_group_cap(limit),
+            compare: compare_by_score,
+            kept: Vec::with_capacity(limit.min(1024) + 1),
+        }
+    }
+
+    /// The `limit` newest stories (ties: the higher id first), without flood control.
+    pub fn newest(limit: usize) -> Self {
+        Leaders {
+            limit,
+            cap: usize::MAX,
+            compare: compare_by_date,
+            kept: Vec::with_capacity(limit.min(1024) + 1),
+        }
+    }
+
+    /// Considers one more story. Offering the same story twice is a mistake.
+    pub fn offer(&mut self, entrant: Entrant) {
+        let compare = self.compare;
+        if self.kept.len() >= self.limit
+            && self
+                .kept
+                .last()
+                .is_none_or(|last| compare(&entrant, last).is_gt())
+        {
+            return;
+        }
+        let place = self
+            .kept
+            .partition_point(|kept| compare(kept, &entrant).is_lt());
+        let Some(group) = entrant.group else {
+            self.kept.insert(place, entrant);
+            self.kept.truncate(self.limit);
+            return;
+        };
+        let ahead = self.kept[..place]
+            .iter()
+            .filter(|kept| kept.group == Some(group))
+            .count();
+        if ahead >= self.cap {
+            return;
+        }
+        // The story of the same group that the newcomer pushes over the cap, if any.
+        let over_cap = self.kept[place..]
+            .iter()
+            .enumerate()
+            .filter(|(_, kept)| kept.group == Some(group))
+            .nth(self.cap - ahead - 1)
+            .map(|(offset, _)| place + offset);
+        match over_cap {
+            Some(index) => {
+                self.kept.remove(index);
+                self.kept.insert(place, entrant);
+            }
+            None => {
+                self.kept.insert(place, entrant);
+                self.kept.truncate(self.limit);
+            }
+        }
+    }
+
+    /// The stories chosen, in publishing order.
+    pub fn into_vec(self) -> Vec<Entrant> {
+        self.kept
+    }
 }
 
 /// A term's value as stored: finite, and never `-0.0` (which would print as `-0.00`).
@@ -204,35 +403,12 @@ fn clean(value: f64) -> f64 {
 /// seen in two feeds), counted once with the member whose counts are worth the most; a
 /// member without a discussion URL is an item of its own.
 fn engagement_term(members: &[Member]) -> Term {
-    struct Item<'a> {
-        discussion: Option<&'a Url>,
-        engagement: Engagement,
-        value: f64,
-    }
-    let mut items: Vec<Item<'_>> = Vec::new();
-    for member in members {
-        let value = item_value(&member.engagement);
-        let same_item = member.discussion.as_ref().and_then(|discussion| {
-            items
-                .iter_mut()
-                .find(|item| item.discussion == Some(discussion))
-        });
-        match same_item {
-            Some(item) => {
-                if value > item.value {
-                    item.engagement = member.engagement;
-                    item.value = value;
-                }
-            }
-            None => items.push(Item {
-                discussion: member.discussion.as_ref(),
-                engagement: member.engagement,
-                value,
-            }),
-        }
-    }
-
-    let total_value: f64 = items.iter().map(|item| item.value).sum();
+    let items = original_items(
+        members
+            .iter()
+            .map(|member| (member.engagement, member.discussion.as_ref())),
+    );
+    let total_value = items_value(&items);
     let counted: Vec<&Engagement> = items
         .iter()
         .map(|item| &item.engagement)
@@ -264,9 +440,56 @@ fn engagement_term(members: &[Member]) -> Term {
     Term {
         letter: 'E',
         name: "engagement",
-        value: clean((1.0 + total_value).log10()),
+        value: engagement_value(total_value),
         detail,
     }
+}
+
+/// One original item of a story, with the counts of its member worth the most.
+struct Item<'a> {
+    discussion: Option<&'a Url>,
+    engagement: Engagement,
+    value: f64,
+}
+
+/// The original items of a story from its members' counts and discussion pages, in the
+/// order of their first member: members with the same discussion page are one item.
+fn original_items<'a>(
+    members: impl Iterator<Item = (Engagement, Option<&'a Url>)>,
+) -> Vec<Item<'a>> {
+    let mut items: Vec<Item<'a>> = Vec::new();
+    for (engagement, discussion) in members {
+        let value = item_value(&engagement);
+        let same_item = discussion.and_then(|discussion| {
+            items
+                .iter_mut()
+                .find(|item| item.discussion == Some(discussion))
+        });
+        match same_item {
+            Some(item) => {
+                if value > item.value {
+                    item.engagement = engagement;
+                    item.value = value;
+                }
+            }
+            None => items.push(Item {
+                discussion,
+                engagement,
+                value,
+            }),
+        }
+    }
+    items
+}
+
+/// U: the items' values, summed in order.
+fn items_value(items: &[Item<'_>]) -> f64 {
+    items.iter().map(|item| item.value).sum()
+}
+
+/// E's value for U.
+fn engagement_value(total_value: f64) -> f64 {
+    clean((1.0 + total_value).log10())
 }
 
 /// u = max(points − 1, 0) + 0.5·comments' + 0.001·views, for one original item.
@@ -293,7 +516,6 @@ fn coverage_term(members: &[Member], coverage: f64) -> Term {
             groups.push(&member.group);
         }
     }
-    let k = groups.len().max(1);
     let detail = if groups.is_empty() {
         "no groups".to_string()
     } else {
@@ -306,26 +528,27 @@ fn coverage_term(members: &[Member], coverage: f64) -> Term {
     Term {
         letter: 'C',
         name: "coverage",
-        value: clean(coverage * (k as f64).log2()),
+        value: coverage_value(groups.len(), coverage),
         detail,
     }
+}
+
+/// C's value for `groups` distinct groups (none counts as one).
+fn coverage_value(groups: usize, coverage: f64) -> f64 {
+    clean(coverage * (groups.max(1) as f64).log2())
 }
 
 /// P: `position · (1 − (r − 1)/N)`, the best value over the members placed in a ranked feed;
 /// 0 when none is.
 fn position_term(members: &[Member], position: f64) -> Term {
-    let mut best: Option<(f64, u32, u32, &str)> = None;
-    for member in members {
-        let Some((place, length)) = member.position else {
-            continue;
-        };
-        let length = length.max(1);
-        let place = place.clamp(1, length);
-        let value = position * (1.0 - f64::from(place - 1) / f64::from(length));
-        if best.is_none_or(|(best_value, ..)| value > best_value) {
-            best = Some((value, place, length, &member.feed_name));
-        }
-    }
+    let best = best_place(
+        members.iter().filter_map(|member| {
+            member
+                .position
+                .map(|place| (place, member.feed_name.as_str()))
+        }),
+        position,
+    );
     let (value, detail) = match best {
         Some((value, place, length, feed_name)) => {
             (value, format!("#{place} of {length} in {feed_name}"))
@@ -340,40 +563,78 @@ fn position_term(members: &[Member], position: f64) -> Term {
     }
 }
 
+/// The best `(value, place, length, tag)` among `((place, length), tag)` pairs: the first
+/// one with the highest value `position · (1 − (place − 1)/length)`.
+fn best_place<T>(
+    places: impl Iterator<Item = ((u32, u32), T)>,
+    position: f64,
+) -> Option<(f64, u32, u32, T)> {
+    let mut best: Option<(f64, u32, u32, T)> = None;
+    for ((place, length), tag) in places {
+        let length = length.max(1);
+        let place = place.clamp(1, length);
+        let value = position * (1.0 - f64::from(place - 1) / f64::from(length));
+        if best
+            .as_ref()
+            .is_none_or(|(best_value, ..)| value > *best_value)
+        {
+            best = Some((value, place, length, tag));
+        }
+    }
+    best
+}
+
 /// F: `log10` of the largest weight among the members' feeds (1.0 for a feed missing from
 /// `weights`). A largest weight that is not positive (muted feeds are filtered out before
 /// ranking, so it should not occur) counts 0 rather than −∞.
 fn weight_term(members: &[Member], weights: &HashMap<String, f64>) -> Term {
-    let mut best: Option<(f64, &str)> = None;
-    for member in members {
+    let best = heaviest(members.iter().map(|member| {
         let weight = weights
             .get(member.feed_name.as_str())
             .copied()
             .unwrap_or(1.0);
-        let weight = if weight.is_nan() { 0.0 } else { weight };
-        if best.is_none_or(|(best_weight, _)| weight > best_weight) {
-            best = Some((weight, &member.feed_name));
+        (weight, member.feed_name.as_str())
+    }));
+    let value = weight_value(best.map(|(weight, _)| weight));
+    let detail = match best {
+        None => "no feeds".to_string(),
+        Some((weight, feed_name)) if weight > 0.0 && weight.is_finite() => {
+            format!("max weight {} ({feed_name})", number_text(weight))
         }
-    }
-    let (value, detail) = match best {
-        None => (0.0, "no feeds".to_string()),
-        Some((weight, feed_name)) if weight > 0.0 && weight.is_finite() => (
-            weight.log10(),
-            format!("max weight {} ({feed_name})", number_text(weight)),
-        ),
-        Some((weight, feed_name)) => (
-            0.0,
-            format!(
-                "max weight {} ({feed_name}) is not positive: counts 0",
-                number_text(weight)
-            ),
+        Some((weight, feed_name)) => format!(
+            "max weight {} ({feed_name}) is not positive: counts 0",
+            number_text(weight)
         ),
     };
     Term {
         letter: 'F',
         name: "weight",
-        value: clean(value),
+        value,
         detail,
+    }
+}
+
+/// The first of the highest weights among `(weight, tag)` pairs, a NaN weight counting 0.
+fn heaviest<T>(weights: impl Iterator<Item = (f64, T)>) -> Option<(f64, T)> {
+    let mut best: Option<(f64, T)> = None;
+    for (weight, tag) in weights {
+        let weight = if weight.is_nan() { 0.0 } else { weight };
+        if best
+            .as_ref()
+            .is_none_or(|(best_weight, _)| weight > *best_weight)
+        {
+            best = Some((weight, tag));
+        }
+    }
+    best
+}
+
+/// F's value for the heaviest weight: its `log10`, or 0 without feeds or when it is not
+/// positive.
+fn weight_value(heaviest: Option<f64>) -> f64 {
+    match heaviest {
+        Some(weight) if weight > 0.0 && weight.is_finite() => clean(weight.log10()),
+        _ => 0.0,
     }
 }
 
@@ -383,31 +644,32 @@ fn age_term(published: Timestamp, now: Timestamp, decay: Duration) -> Term {
     let age_seconds = now.unix().saturating_sub(published.unix());
     let decay_text = duration_text(decay);
     let hours = |seconds: i64| seconds.unsigned_abs() as f64 / 3600.0;
-    let (value, detail) = if decay.is_zero() {
+    let detail = if decay.is_zero() {
         // Config rejects a zero decay; counting nothing beats dividing by zero.
-        (
-            0.0,
-            format!("{:.1}h old, decay 0: age not counted", hours(age_seconds)),
-        )
+        format!("{:.1}h old, decay 0: age not counted", hours(age_seconds))
     } else if age_seconds < 0 {
-        (
-            0.0,
-            format!(
-                "published {:.1}h in the future: counts as 0h old, decay {decay_text}",
-                hours(age_seconds)
-            ),
+        format!(
+            "published {:.1}h in the future: counts as 0h old, decay {decay_text}",
+            hours(age_seconds)
         )
     } else {
-        (
-            -(age_seconds as f64 / decay.as_secs_f64()),
-            format!("{:.1}h old, decay {decay_text}", hours(age_seconds)),
-        )
+        format!("{:.1}h old, decay {decay_text}", hours(age_seconds))
     };
     Term {
         letter: 'A',
         name: "age",
-        value: clean(value),
+        value: age_value(published, now, decay),
         detail,
+    }
+}
+
+/// A's value, stored negative: 0 for a story from the future (or a zero decay).
+fn age_value(published: Timestamp, now: Timestamp, decay: Duration) -> f64 {
+    let age_seconds = now.unix().saturating_sub(published.unix());
+    if decay.is_zero() || age_seconds < 0 {
+        0.0
+    } else {
+        clean(-(age_seconds as f64 / decay.as_secs_f64()))
     }
 }
 
@@ -1383,6 +1645,194 @@ A age          +0.00  (d)
         ];
         for &(values, expected) in rows {
             assert_eq!(rounded_cents(values), expected, "{values:?}");
+        }
+    }
+
+    /// A shuffled copy of `items` (Fisher-Yates with `random`).
+    fn shuffled<T: Clone>(items: &[T], random: &mut Lcg) -> Vec<T> {
+        let mut items = items.to_vec();
+        for index in (1..items.len()).rev() {
+            let other = (random.next() % (index as u64 + 1)) as usize;
+            items.swap(index, other);
+        }
+        items
+    }
+
+    /// The entrant of a scored story, its group numbered by its place in `groups`.
+    fn entrant_of(story: &Story, story_score: &Score, groups: &[&str]) -> Entrant {
+        let group = story.members.first().map(|first| {
+            groups
+                .iter()
+                .position(|&group| group == first.group)
+                .unwrap()
+        });
+        Entrant::new(story.id, story.published, story_score.total, group)
+    }
+
+    #[test]
+    fn leaders_choose_exactly_what_order_chooses() {
+        let mut random = Lcg(11);
+        let groups = ["a", "b", "c", "d", "e", "f", "g"];
+        let totals = [-1.0, -0.0, 0.0, 0.5, 1.0, 2.0];
+        for round in 0..300 {
+            let count = (random.next() % 150) as i64;
+            let group_count = 1 + (random.next() % groups.len() as u64) as usize;
+            // Few totals, ages and groups: ties on score and date, and full groups.
+            let stories: Vec<(Story, Score)> = (0..count)
+                .map(|id| {
+                    let total = if random.next().is_multiple_of(4) {
+                        random.between(-2.0, 2.0)
+                    } else {
+                        totals[(random.next() % totals.len() as u64) as usize]
+                    };
+                    let age = (random.next() % 4) as i64 * HOUR;
+                    let mut members = Vec::new();
+                    // one story in ten has no members: never capped
+                    if !random.next().is_multiple_of(10) {
+                        for _ in 0..1 + random.next() % 2 {
+                            let group = groups[(random.next() % group_count as u64) as usize];
+                            members.push(member(&format!("feed {id}"), group));
+                        }
+                    }
+                    let story_score = Score {
+                        total,
+                        terms: Vec::new(),
+                    };
+                    (story(id, age, members), story_score)
+                })
+                .collect();
+            let offered = shuffled(&stories, &mut random);
+            for limit in [0, 1, 2, 3, 4, 5, 7, 10, 15, 16, 20, 50, 200] {
+                let expected = ids(&order(stories.clone(), limit));
+                let mut leaders = Leaders::by_score(limit);
+                for (story, story_score) in &offered {
+                    leaders.offer(entrant_of(story, story_score, &groups));
+                }
+                let chosen: Vec<i64> = leaders.into_vec().iter().map(|kept| kept.id.0).collect();
+                assert_eq!(chosen, expected, "round {round}, limit {limit}");
+
+                let mut newest: Vec<(Timestamp, i64)> = stories
+                    .iter()
+                    .map(|(story, _)| (story.published, story.id.0))
+                    .collect();
+                newest.sort_by(|a, b| b.cmp(a));
+                newest.truncate(limit);
+                let expected: Vec<i64> = newest.into_iter().map(|(_, id)| id).collect();
+                let mut leaders = Leaders::newest(limit);
+                for (story, story_score) in &offered {
+                    leaders.offer(entrant_of(story, story_score, &groups));
+                }
+                let chosen: Vec<i64> = leaders.into_vec().iter().map(|kept| kept.id.0).collect();
+                assert_eq!(chosen, expected, "newest: round {round}, limit {limit}");
+            }
+        }
+    }
+
+    #[test]
+    fn leaders_keep_a_flooding_group_to_its_cap() {
+        // Ten top stories of one group, then others, offered worst first: a plain top 5
+        // would keep five of the flood; the cap lets three in.
+        let mut stories: Vec<(Story, Score)> = (0..10)
+            .map(|id| scored(id, 0, "a", 20.0 - id as f64))
+            .collect();
+        stories.extend((10..20).map(|id| scored(id, 0, "b", 20.0 - id as f64)));
+        let mut leaders = Leaders::by_score(5);
+        for (story, story_score) in stories.iter().rev() {
+            leaders.offer(entrant_of(story, story_score, &["a", "b"]));
+        }
+        let chosen: Vec<i64> = leaders.into_vec().iter().map(|kept| kept.id.0).collect();
+        assert_eq!(chosen, [0, 1, 2, 10, 11]);
+        assert_eq!(ids(&order(stories, 5)), chosen);
+    }
+
+    #[test]
+    fn total_is_the_score_s_total_to_the_bit() {
+        let names = ["HN", "Lobsters", "Mirror", "Blog", "Muted"];
+        let groups = ["hn", "lobsters", "hn", "blog", "muted"];
+        let weights_by_name: HashMap<String, f64> = [
+            ("HN", 2.0),
+            ("Lobsters", 1.0),
+            ("Mirror", 0.5),
+            ("Muted", 0.0),
+        ]
+        .into_iter()
+        .map(|(name, weight)| (name.to_string(), weight))
+        .collect();
+        // By feed index, as publishing passes them; a feed missing from the map weighs 1.
+        let weights: Vec<f64> = names
+            .iter()
+            .map(|name| weights_by_name.get(*name).copied().unwrap_or(1.0))
+            .collect();
+        // Two spellings of one discussion, another one, and a link that does not parse.
+        let discussions = [
+            None,
+            Some("https://news.ycombinator.com/item?id=1"),
+            Some("HTTPS://News.YCombinator.com/item?id=1"),
+            Some("https://news.ycombinator.com/item?id=2"),
+            Some("not a link"),
+        ];
+        let mut random = Lcg(5);
+        let count = |random: &mut Lcg| match random.next() % 4 {
+            0 => None,
+            1 => Some(0),
+            2 => Some(random.next() % 20),
+            _ => Some(random.next() % 5000),
+        };
+        let other = RankSettings {
+            decay: Duration::from_secs(7 * 3600 + 11),
+            coverage: 0.3,
+            position: 1.7,
+        };
+        for round in 0..3000 {
+            let mut members = Vec::new();
+            let mut signals = Vec::new();
+            for _ in 0..random.next() % 6 {
+                let feed = (random.next() % names.len() as u64) as usize;
+                let discussion = discussions[(random.next() % discussions.len() as u64) as usize];
+                let engagement = Engagement {
+                    points: count(&mut random),
+                    comments: count(&mut random),
+                    views: count(&mut random),
+                };
+                let position = random
+                    .next()
+                    .is_multiple_of(3)
+                    .then(|| ((random.next() % 40) as u32, (random.next() % 35) as u32));
+                members.push(Member {
+                    feed_name: names[feed].to_string(),
+                    group: groups[feed].to_string(),
+                    engagement,
+                    discussion: discussion.and_then(|link| Url::parse(link).ok()),
+                    position,
+                });
+                signals.push(Signals {
+                    feed,
+                    group: groups
+                        .iter()
+                        .position(|&group| group == groups[feed])
+                        .unwrap(),
+                    engagement,
+                    discussion: discussion.map(str::to_string),
+                    position,
+                });
+            }
+            let age = (random.next() % (11 * DAY as u64)) as i64 - DAY;
+            let story = story(round, age, members);
+            let candidate = Candidate {
+                id: story.id,
+                published: story.published,
+                updated: story.updated,
+                members: signals,
+            };
+            for rank in [settings(), other.clone()] {
+                let expected = score(&story, &rank, &weights_by_name, NOW).total;
+                let found = total(&candidate, &rank, &weights, NOW);
+                assert_eq!(
+                    found.to_bits(),
+                    expected.to_bits(),
+                    "round {round}: {found} against {expected} for {story:?}"
+                );
+            }
         }
     }
 }

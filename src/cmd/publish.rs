@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use crate::model::{Channel, Story, StoryId, Timestamp};
 use crate::publish::{self, Format};
-use crate::rank::{self, Score};
+use crate::rank::{self, Entrant, Leaders};
 use crate::store::Store;
 
 /// One rendered file of the site.
@@ -90,21 +90,26 @@ fn render(
     order: Order,
 ) -> anyhow::Result<Vec<Output>> {
     let store = open_store(&context.config)?;
-    // Rank every candidate once from its light-weight members; each page then takes its
-    // share, and only the stories shown are read in full.
-    let candidates = candidate_stories(context, &store)?;
-    let tag_pages = all_tags(context);
     let limit = limit.unwrap_or(context.config.publish.limit);
     let visible = visible_feeds(&context.config);
+    let tags_of: HashMap<&str, &[String]> = context
+        .config
+        .feeds
+        .iter()
+        .map(|feed| (feed.name.as_str(), feed.tags.as_slice()))
+        .collect();
+    let chosen = choose_stories(context, &store, &visible, &tags_of, pages, limit, order)?;
+    let tag_pages = all_tags(context);
+    // Only the stories shown are read in full, each once however many pages show it.
     let mut full: HashMap<StoryId, Story> = HashMap::new();
     let mut outputs = Vec::with_capacity(pages.len() * Format::all().len());
-    for &tag in pages {
-        let mut stories = Vec::new();
-        for id in page_stories(context, &candidates, tag, limit, order) {
+    for (&tag, ids) in pages.iter().zip(chosen) {
+        let mut stories = Vec::with_capacity(ids.len());
+        for id in ids {
             if !full.contains_key(&id)
                 && let Some(story) = store.story(id, &visible)?
             {
-                full.insert(id, with_tags(context, story));
+                full.insert(id, with_tags(&tags_of, story));
             }
             stories.extend(full.get(&id).cloned());
         }
@@ -134,75 +139,99 @@ fn all_tags(context: &Context) -> Vec<String> {
     tags
 }
 
-/// Every story that may be published (carried by unmuted configured feeds, within the
-/// window) with its popularity score: a story ranks the same on every page.
-fn candidate_stories(context: &Context, store: &Store) -> anyhow::Result<Vec<(Story, Score)>> {
+/// The stories of each page, in publishing order (`tag`: only stories that a feed with the
+/// tag carries; `tags_of` gives each feed's tags by name), by popularity or newest first, at
+/// most `limit` a page.
+///
+/// Every story that may be published (carried by `visible` feeds, within the window) streams
+/// past once and is scored once (a story ranks the same on every page); each page keeps only
+/// the stories it would still publish ([`rank::Leaders`]), so the memory follows the pages
+/// and `limit`, not the window or the number of feeds.
+fn choose_stories(
+    context: &Context,
+    store: &Store,
+    visible: &[String],
+    tags_of: &HashMap<&str, &[String]>,
+    pages: &[Option<&str>],
+    limit: usize,
+    order: Order,
+) -> anyhow::Result<Vec<Vec<StoryId>>> {
     let config = &context.config;
-    let stories = store.ranking_candidates(
-        &visible_feeds(config),
+    let weights_by_name = feed_weights(config);
+    // By index in `visible`: each feed's weight, and the tag pages its stories appear on.
+    let weights: Vec<f64> = visible
+        .iter()
+        .map(|name| weights_by_name.get(name).copied().unwrap_or(1.0))
+        .collect();
+    let tag_pages_of: Vec<Vec<usize>> = visible
+        .iter()
+        .map(|name| {
+            let tags = tags_of.get(name.as_str()).copied().unwrap_or_default();
+            pages
+                .iter()
+                .enumerate()
+                .filter(|(_, page)| page.is_some_and(|tag| tags.iter().any(|own| own == tag)))
+                .map(|(index, _)| index)
+                .collect()
+        })
+        .collect();
+    let main_pages: Vec<usize> = pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| page.is_none())
+        .map(|(index, _)| index)
+        .collect();
+    let mut leaders: Vec<Leaders> = pages
+        .iter()
+        .map(|_| match order {
+            Order::Popular => Leaders::by_score(limit),
+            Order::Recent => Leaders::newest(limit),
+        })
+        .collect();
+    // The last story offered to each page: a story with two feeds of a tag is offered once.
+    let mut offered: Vec<Option<StoryId>> = vec![None; pages.len()];
+    store.ranking_candidates(
+        visible,
         context.now.minus(config.publish.window),
+        |candidate| {
+            let total = match order {
+                Order::Popular => rank::total(candidate, &config.rank, &weights, context.now),
+                Order::Recent => 0.0,
+            };
+            let group = candidate.members.first().map(|member| member.group);
+            let entrant = Entrant::new(candidate.id, candidate.published, total, group);
+            for &index in &main_pages {
+                leaders[index].offer(entrant);
+            }
+            for member in &candidate.members {
+                for &index in tag_pages_of.get(member.feed).map_or(&[][..], Vec::as_slice) {
+                    if offered[index] != Some(candidate.id) {
+                        offered[index] = Some(candidate.id);
+                        leaders[index].offer(entrant);
+                    }
+                }
+            }
+        },
     )?;
-    let weights = feed_weights(config);
-    Ok(stories
+    Ok(leaders
         .into_iter()
-        .map(|story| {
-            let score = rank::score(&story, &config.rank, &weights, context.now);
-            (story, score)
+        .map(|page| {
+            page.into_vec()
+                .into_iter()
+                .map(|entrant| entrant.id)
+                .collect()
         })
         .collect())
 }
 
 /// A story with its feeds' tags among its categories.
-fn with_tags(context: &Context, mut story: Story) -> Story {
+fn with_tags(tags_of: &HashMap<&str, &[String]>, mut story: Story) -> Story {
     for member in &story.members {
-        if let Some(feed) = context
-            .config
-            .feeds
-            .iter()
-            .find(|feed| feed.name == member.feed_name)
-        {
-            story.categories.extend(feed.tags.iter().cloned());
+        if let Some(tags) = tags_of.get(member.feed_name.as_str()) {
+            story.categories.extend(tags.iter().cloned());
         }
     }
     story
-}
-
-/// The stories of one page (`tag`: only stories that a feed with the tag carries), by
-/// popularity or newest first, at most `limit`.
-fn page_stories(
-    context: &Context,
-    candidates: &[(Story, Score)],
-    tag: Option<&str>,
-    limit: usize,
-    order: Order,
-) -> Vec<StoryId> {
-    let config = &context.config;
-    let on_page = |story: &Story| match tag {
-        None => true,
-        Some(tag) => story.members.iter().any(|member| {
-            config
-                .feeds
-                .iter()
-                .any(|feed| feed.name == member.feed_name && feed.tags.iter().any(|own| own == tag))
-        }),
-    };
-    let chosen: Vec<(Story, Score)> = candidates
-        .iter()
-        .filter(|(story, _)| on_page(story))
-        .cloned()
-        .collect();
-    match order {
-        Order::Popular => rank::order(chosen, limit)
-            .into_iter()
-            .map(|(story, _)| story.id)
-            .collect(),
-        Order::Recent => {
-            let mut stories: Vec<Story> = chosen.into_iter().map(|(story, _)| story).collect();
-            stories.sort_by(|a, b| b.published.cmp(&a.published).then(b.id.cmp(&a.id)));
-            stories.truncate(limit);
-            stories.into_iter().map(|story| story.id).collect()
-        }
-    }
 }
 
 /// The page's metadata. `updated` is the newest story update (the epoch when there are no

@@ -14,11 +14,13 @@ mod headlines;
 mod listing;
 mod lock;
 mod migrations;
+mod ranking;
 mod search;
 mod stories;
 mod text;
 mod write;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -489,108 +491,16 @@ impl Store {
             )?
             .collect::<Result<Vec<(i64, i64, i64)>, _>>()?;
 
+        let visible: HashSet<&str> = selection.feeds.iter().map(String::as_str).collect();
         let mut stories = Vec::with_capacity(heads.len());
         for (story_id, published, updated) in heads {
-            let story = self.load_story(
+            let (rows, _) = self.story_members(StoryId(story_id), &visible)?;
+            stories.extend(assemble_story(
                 StoryId(story_id),
                 Timestamp::from_unix(published),
                 Timestamp::from_unix(updated),
-                &feeds_json,
-            )?;
-            stories.extend(story);
-        }
-        Ok(stories)
-    }
-
-    /// Every live story whose earliest entry is at or after `since`, as ranking needs it: its
-    /// id, dates and members from the given feeds, without titles, texts or sources (load
-    /// the few chosen ones with [`Store::story`]). Found through the stories' own dates by
-    /// index, so the cost follows the window, not the database.
-    pub fn ranking_candidates(
-        &self,
-        feeds: &[String],
-        since: Timestamp,
-    ) -> Result<Vec<Story>, StoreError> {
-        let visible: std::collections::HashSet<&str> = feeds.iter().map(String::as_str).collect();
-        let mut select = self.conn.prepare_cached(
-            "SELECT e.story_id, e.published_at, e.updated_at, f.name,
-                 coalesce(f.group_name, ''), e.points, e.comments_count, e.views, e.comments,
-                 CASE WHEN f.ranked THEN e.position END, st.last_count, e.id
-             FROM stories s CROSS JOIN entries e ON e.story_id = s.id
-                 JOIN feeds f ON f.id = e.feed_id
-                 JOIN fetch_state st ON st.feed_id = f.id
-             WHERE s.merged_into IS NULL AND s.published_at >= ?1
-             ORDER BY s.published_at, s.id",
-        )?;
-        let mut rows = select.query(params![since.unix()])?;
-        let mut stories: Vec<Story> = Vec::new();
-        // Each member's (publish time, entry id), to put a story's members earliest first.
-        let mut member_order: Vec<Vec<(Timestamp, i64)>> = Vec::new();
-        while let Some(row) = rows.next()? {
-            let feed_name: String = row.get(3)?;
-            if !visible.contains(feed_name.as_str()) {
-                continue;
-            }
-            let count = |index: usize| -> rusqlite::Result<Option<u64>> {
-                Ok(row
-                    .get::<_, Option<i64>>(index)?
-                    .and_then(|count| u64::try_from(count).ok()))
-            };
-            let story_id = StoryId(row.get(0)?);
-            let published = Timestamp::from_unix(row.get(1)?);
-            let updated = Timestamp::from_unix(row.get(2)?);
-            let member = Member {
-                feed_name,
-                group: row.get(4)?,
-                engagement: Engagement {
-                    points: count(5)?,
-                    comments: count(6)?,
-                    views: count(7)?,
-                },
-                discussion: row
-                    .get::<_, Option<String>>(8)?
-                    .and_then(|link| Url::parse(&link).ok()),
-                position: match (count(9)?, count(10)?) {
-                    (Some(place), Some(total)) => Some((
-                        u32::try_from(place).unwrap_or(u32::MAX),
-                        u32::try_from(total).unwrap_or(u32::MAX),
-                    )),
-                    _ => None,
-                },
-            };
-            let order_key = (published, row.get::<_, i64>(11)?);
-            match stories.last_mut() {
-                Some(story) if story.id == story_id => {
-                    story.published = story.published.min(published);
-                    story.updated = story.updated.max(updated);
-                    story.members.push(member);
-                    if let Some(order) = member_order.last_mut() {
-                        order.push(order_key);
-                    }
-                }
-                _ => {
-                    member_order.push(vec![order_key]);
-                    stories.push(Story {
-                        id: story_id,
-                        title: String::new(),
-                        link: None,
-                        summary: None,
-                        author: None,
-                        published,
-                        updated,
-                        comments: None,
-                        categories: Vec::new(),
-                        sources: Vec::new(),
-                        members: vec![member],
-                    })
-                }
-            }
-        }
-        for (story, order) in stories.iter_mut().zip(member_order) {
-            let mut keyed: Vec<((Timestamp, i64), Member)> =
-                order.into_iter().zip(story.members.drain(..)).collect();
-            keyed.sort_by_key(|(key, _)| *key);
-            story.members = keyed.into_iter().map(|(_, member)| member).collect();
+                rows,
+            ));
         }
         Ok(stories)
     }
@@ -602,80 +512,82 @@ impl Store {
         let Some(id) = self.resolve_story(id)? else {
             return Ok(None);
         };
-        let feeds_json = serde_json::to_string(feeds).unwrap_or_else(|_| "[]".into());
-        let mut dates = self.conn.prepare_cached(
-            "SELECT min(e.published_at), max(e.updated_at)
-             FROM entries e JOIN feeds f ON f.id = e.feed_id
-             WHERE e.story_id = ?1 AND f.name IN (SELECT value FROM json_each(?2))",
-        )?;
-        let (published, updated): (Option<i64>, Option<i64>) = dates
-            .query_row(params![id.0, feeds_json], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?;
-        let (Some(published), Some(updated)) = (published, updated) else {
+        let visible: HashSet<&str> = feeds.iter().map(String::as_str).collect();
+        let (rows, dates) = self.story_members(id, &visible)?;
+        let Some((published, updated)) = dates else {
             return Ok(None);
         };
-        self.load_story(
-            id,
-            Timestamp::from_unix(published),
-            Timestamp::from_unix(updated),
-            &feeds_json,
-        )
+        Ok(assemble_story(id, published, updated, rows))
     }
 
-    fn load_story(
+    /// The entries of story `id` in the `visible` feeds, earliest first (ties: lower id
+    /// first), with the earliest publish time and latest update among them. The dates count
+    /// every visible entry; a member needs its feed's fetch state too.
+    fn story_members(
         &self,
         id: StoryId,
-        published: Timestamp,
-        updated: Timestamp,
-        feeds_json: &str,
-    ) -> Result<Option<Story>, StoreError> {
+        visible: &HashSet<&str>,
+    ) -> Result<(Vec<MemberRow>, Option<Dates>), StoreError> {
         let mut members = self.conn.prepare_cached(
             "SELECT e.title, e.link, e.summary, e.content, e.author, e.comments, e.categories,
                  f.name, f.url, f.site_link, coalesce(f.group_name, ''), e.points,
                  e.comments_count, e.views, CASE WHEN f.ranked THEN e.position END,
-                 s.last_count
+                 s.last_count, s.feed_id IS NOT NULL, e.published_at, e.updated_at
              FROM entries e JOIN feeds f ON f.id = e.feed_id
-                 JOIN fetch_state s ON s.feed_id = f.id
-             WHERE e.story_id = ?1 AND f.name IN (SELECT value FROM json_each(?2))
+                 LEFT JOIN fetch_state s ON s.feed_id = f.id
+             WHERE e.story_id = ?1
              ORDER BY e.published_at, e.id",
         )?;
-        let rows = members
-            .query_map(params![id.0, feeds_json], |row| {
-                let count = |index: usize| -> rusqlite::Result<Option<u64>> {
-                    Ok(row
-                        .get::<_, Option<i64>>(index)?
-                        .and_then(|count| u64::try_from(count).ok()))
-                };
-                let position = match (count(14)?, count(15)?) {
-                    (Some(place), Some(total)) => Some((
-                        u32::try_from(place).unwrap_or(u32::MAX),
-                        u32::try_from(total).unwrap_or(u32::MAX),
-                    )),
-                    _ => None,
-                };
-                Ok(MemberRow {
-                    title: row.get(0)?,
-                    link: row.get(1)?,
-                    summary: row.get(2)?,
-                    content: row.get(3)?,
-                    author: row.get(4)?,
-                    comments: row.get(5)?,
-                    categories: row.get(6)?,
-                    feed_name: row.get(7)?,
-                    feed_url: row.get(8)?,
-                    site_link: row.get(9)?,
-                    group: row.get(10)?,
-                    engagement: Engagement {
-                        points: count(11)?,
-                        comments: count(12)?,
-                        views: count(13)?,
-                    },
-                    position,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(assemble_story(id, published, updated, rows))
+        let mut rows = members.query(params![id.0])?;
+        let mut found = Vec::new();
+        let mut dates: Option<Dates> = None;
+        while let Some(row) = rows.next()? {
+            let feed_name: String = row.get(7)?;
+            if !visible.contains(feed_name.as_str()) {
+                continue;
+            }
+            let published = Timestamp::from_unix(row.get(17)?);
+            let updated = Timestamp::from_unix(row.get(18)?);
+            dates = Some(match dates {
+                None => (published, updated),
+                Some((earliest, latest)) => (earliest.min(published), latest.max(updated)),
+            });
+            if !row.get::<_, bool>(16)? {
+                continue;
+            }
+            let count = |index: usize| -> rusqlite::Result<Option<u64>> {
+                Ok(row
+                    .get::<_, Option<i64>>(index)?
+                    .and_then(|count| u64::try_from(count).ok()))
+            };
+            let position = match (count(14)?, count(15)?) {
+                (Some(place), Some(total)) => Some((
+                    u32::try_from(place).unwrap_or(u32::MAX),
+                    u32::try_from(total).unwrap_or(u32::MAX),
+                )),
+                _ => None,
+            };
+            found.push(MemberRow {
+                title: row.get(0)?,
+                link: row.get(1)?,
+                summary: row.get(2)?,
+                content: row.get(3)?,
+                author: row.get(4)?,
+                comments: row.get(5)?,
+                categories: row.get(6)?,
+                feed_name,
+                feed_url: row.get(8)?,
+                site_link: row.get(9)?,
+                group: row.get(10)?,
+                engagement: Engagement {
+                    points: count(11)?,
+                    comments: count(12)?,
+                    views: count(13)?,
+                },
+                position,
+            });
+        }
+        Ok((found, dates))
     }
 
     /// The number of stored entries (all feeds).
@@ -689,6 +601,9 @@ impl Store {
             .unwrap_or(0))
     }
 }
+
+/// A story's earliest publish time and latest update.
+type Dates = (Timestamp, Timestamp);
 
 /// One entry of a story, as read for publishing.
 struct MemberRow {

@@ -1750,7 +1750,7 @@ fn ranking_candidates_are_the_window_s_stories_with_their_visible_members() {
         .unwrap();
     let names = vec!["Example".to_string()];
     let since = at("2026-11-21T12:00:00Z");
-    let candidates = fixture.store.ranking_candidates(&names, since).unwrap();
+    let candidates = ranking_candidates(&fixture.store, &names, since);
     let mut published: Vec<Timestamp> = candidates.iter().map(|story| story.published).collect();
     published.sort();
     assert_eq!(
@@ -1758,7 +1758,7 @@ fn ranking_candidates_are_the_window_s_stories_with_their_visible_members() {
         [at("2026-11-27T10:00:00Z"), at("2026-11-27T11:00:00Z")]
     );
     assert!(candidates.iter().all(|story| story.members.len() == 1));
-    assert_eq!(candidates[0].members[0].feed_name, "Example");
+    assert_eq!(names[candidates[0].members[0].feed], "Example");
     // The same stories as the full read, by id.
     let full: Vec<StoryId> = fixture
         .store
@@ -1776,13 +1776,220 @@ fn ranking_candidates_are_the_window_s_stories_with_their_visible_members() {
     let mut full_sorted = full.clone();
     full_sorted.sort();
     assert_eq!(ids, full_sorted);
+    assert!(ranking_candidates(&fixture.store, &[], since).is_empty());
+}
+
+/// Every candidate `Store::ranking_candidates` visits, in the order it visits them.
+fn ranking_candidates(
+    store: &Store,
+    feeds: &[String],
+    since: Timestamp,
+) -> Vec<crate::model::Candidate> {
+    let mut candidates = Vec::new();
+    store
+        .ranking_candidates(feeds, since, |candidate| {
+            candidates.push(candidate.clone());
+        })
+        .unwrap();
+    candidates
+}
+
+/// An entry of `key` with popularity counts and a discussion page.
+fn counted_entry(key: &str, published: &str, points: u64, discussion: &str) -> ParsedEntry {
+    ParsedEntry {
+        comments: Url::parse(discussion).ok(),
+        engagement: Engagement {
+            points: Some(points),
+            comments: Some(points / 2),
+            views: None,
+        },
+        ..entry(key, &format!("Story {key}"), published)
+    }
+}
+
+#[test]
+fn ranking_candidates_carry_what_the_full_stories_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
+    let now = at(NOW);
+    let urls: Vec<Url> = ["hn", "lobsters", "mirror", "muted"]
+        .iter()
+        .map(|name| Url::parse(&format!("https://{name}.example/feed")).unwrap())
+        .collect();
+    // (name, group, ranked): Mirror shares HN's group; Muted is not among the names read.
+    let feeds = [
+        ("HN", "hn", true),
+        ("Lobsters", "lobsters", false),
+        ("Mirror", "hn", false),
+        ("Muted", "muted", false),
+    ];
+    let configured: Vec<ConfiguredFeed<'_>> = feeds
+        .iter()
+        .zip(&urls)
+        .map(|(&(name, group, ranked), url)| ConfiguredFeed {
+            name,
+            url,
+            group,
+            ranked,
+        })
+        .collect();
+    let rows = store.sync_feeds(&configured, now).unwrap();
+    // The same links in several feeds make stories of several members, some of them
+    // muted; one story is the muted feed's alone, one is older than the window.
+    let fetches: [(usize, Vec<ParsedEntry>); 4] = [
+        (
+            0,
+            vec![
+                counted_entry(
+                    "a",
+                    "2026-11-27T10:00:00Z",
+                    120,
+                    "https://hn.example/item?id=1",
+                ),
+                counted_entry(
+                    "b",
+                    "2026-11-27T09:00:00Z",
+                    40,
+                    "https://hn.example/item?id=2",
+                ),
+                counted_entry(
+                    "c",
+                    "2026-11-26T09:00:00Z",
+                    3,
+                    "https://hn.example/item?id=3",
+                ),
+                entry("old", "Old story", "2026-11-01T00:00:00Z"),
+            ],
+        ),
+        (
+            1,
+            vec![
+                counted_entry(
+                    "a",
+                    "2026-11-27T08:00:00Z",
+                    9,
+                    "https://lobsters.example/s/a",
+                ),
+                entry("d", "Story d", "2026-11-27T07:00:00Z"),
+            ],
+        ),
+        (
+            2,
+            vec![
+                // The same discussion as HN's, written differently.
+                counted_entry(
+                    "a",
+                    "2026-11-27T11:00:00Z",
+                    130,
+                    "HTTPS://HN.example/item?id=1",
+                ),
+                entry("d", "Story d", "2026-11-27T07:00:00Z"),
+                entry("e", "Story e", "2026-11-25T07:00:00Z"),
+            ],
+        ),
+        (
+            3,
+            vec![
+                entry("b", "Story b", "2026-11-27T06:00:00Z"),
+                entry("hidden", "Muted only", "2026-11-27T05:00:00Z"),
+            ],
+        ),
+    ];
+    for (index, entries) in fetches {
+        store
+            .record_fetched(
+                rows[index].id,
+                &feed(entries),
+                &Validators::default(),
+                200,
+                None,
+                now,
+                now,
+            )
+            .unwrap();
+    }
+    let names: Vec<String> = ["HN", "Lobsters", "Mirror"].map(String::from).to_vec();
+    let since = at("2026-11-21T12:00:00Z");
+    let candidates = ranking_candidates(&store, &names, since);
+    // The window's stories with a member in the names, as the full read finds them.
+    let mut expected: Vec<StoryId> = store
+        .stories(&StorySelection {
+            feeds: &names,
+            since,
+            limit: 100,
+        })
+        .unwrap()
+        .iter()
+        .map(|story| story.id)
+        .collect();
+    expected.sort();
+    let mut ids: Vec<StoryId> = candidates.iter().map(|candidate| candidate.id).collect();
+    ids.sort();
+    assert_eq!(ids, expected);
+    assert_eq!(ids.len(), 5, "a, b, c, d and e; not old nor hidden");
+    let members = || candidates.iter().flat_map(|candidate| &candidate.members);
     assert!(
-        fixture
-            .store
-            .ranking_candidates(&[], since)
-            .unwrap()
-            .is_empty()
+        candidates
+            .iter()
+            .any(|candidate| candidate.members.len() == 3)
     );
+    assert!(
+        members().any(|member| member.position.is_some()),
+        "HN is ranked"
+    );
+    assert!(
+        candidates
+            .iter()
+            .any(|candidate| candidate.members.iter().any(|one| candidate
+                .members
+                .iter()
+                .any(|other| one.feed != other.feed && one.group == other.group))),
+        "HN and Mirror share a group"
+    );
+    for candidate in &candidates {
+        let story = store.story(candidate.id, &names).unwrap().unwrap();
+        assert_eq!(candidate.published, story.published, "{}", story.title);
+        assert_eq!(candidate.updated, story.updated, "{}", story.title);
+        assert_eq!(
+            candidate.members.len(),
+            story.members.len(),
+            "{}",
+            story.title
+        );
+        for (signals, member) in candidate.members.iter().zip(&story.members) {
+            assert_eq!(names[signals.feed], member.feed_name);
+            assert_eq!(signals.engagement, member.engagement);
+            assert_eq!(signals.position, member.position);
+            assert_eq!(
+                signals
+                    .discussion
+                    .as_deref()
+                    .and_then(|link| Url::parse(link).ok()),
+                member.discussion
+            );
+        }
+        for (one, one_member) in candidate.members.iter().zip(&story.members) {
+            for (other, other_member) in candidate.members.iter().zip(&story.members) {
+                assert_eq!(
+                    one.group == other.group,
+                    one_member.group == other_member.group
+                );
+            }
+        }
+    }
+    // Sorting the ids a few at a time reads the same candidates.
+    for chunk in [1, 2, 3, 100] {
+        let mut by_chunks = Vec::new();
+        store
+            .ranking_candidates_by(chunk, &names, since, |candidate| {
+                by_chunks.push(candidate.clone());
+            })
+            .unwrap();
+        by_chunks.sort_by_key(|candidate| candidate.id);
+        let mut sorted = candidates.clone();
+        sorted.sort_by_key(|candidate| candidate.id);
+        assert_eq!(by_chunks, sorted, "chunks of {chunk}");
+    }
 }
 
 /// An entry whose headline is edited is matched by its new headline only, whether headlines

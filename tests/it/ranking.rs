@@ -351,3 +351,80 @@ fn a_new_feed_with_a_large_backlog_cannot_take_over_the_front_page() {
     );
     assert!(!titles.iter().any(|title| title.starts_with("Undated")));
 }
+
+/// The titles of an RSS page's items.
+fn item_titles(rss: &str) -> Vec<String> {
+    texts_of(rss, "title").into_iter().skip(1).collect()
+}
+
+#[test]
+fn every_page_caps_a_group_among_its_own_stories() {
+    let server = FeedServer::start();
+    // (name, group, tags, how many stories, the first one's age in hours)
+    let outlets = [
+        ("Flood", "flood.example", "\"security\", \"news\"", 10, 1),
+        ("Other", "other.example", "\"security\"", 4, 20),
+        ("Third", "third.example", "\"research\"", 2, 5),
+    ];
+    let mut feeds = Vec::new();
+    let mut extras = Vec::new();
+    let mut paths = Vec::new();
+    for (name, group, tags, count, first_age) in outlets {
+        let titles: Vec<String> = (0..count).map(|n| format!("{name} story {n}")).collect();
+        let links: Vec<String> = (0..count).map(|n| format!("https://{group}/{n}")).collect();
+        let dates: Vec<String> = (0..count).map(|n| hours_ago(first_age + n)).collect();
+        let items: Vec<Item> = (0..count as usize)
+            .map(|n| Item {
+                title: &titles[n],
+                link: &links[n],
+                date: &dates[n],
+                ..Item::default()
+            })
+            .collect();
+        server.route(&format!("/{name}.xml"), Reply::ok(rss(group, &items)));
+        paths.push(format!("/{name}.xml"));
+        extras.push(format!("tags = [{tags}]"));
+    }
+    for (index, (name, group, ..)) in outlets.iter().enumerate() {
+        feeds.push((*name, *group, paths[index].as_str(), extras[index].as_str()));
+    }
+    // Five a page: at most three stories of a group (`max(3, 5 / 5)`).
+    let project = project(&server, &feeds, "limit = 5");
+    assert_eq!(project.run(&["run"]).code, 0);
+
+    let flood = ["Flood story 0", "Flood story 1", "Flood story 2"];
+    let pages: [(&str, Option<&str>, Vec<&str>); 4] = [
+        (
+            "feed",
+            None,
+            [&flood[..], &["Third story 0", "Third story 1"]].concat(),
+        ),
+        (
+            "tag/security",
+            Some("security"),
+            [&flood[..], &["Other story 0", "Other story 1"]].concat(),
+        ),
+        // the flood alone fills only three places of five
+        ("tag/news", Some("news"), flood.to_vec()),
+        (
+            "tag/research",
+            Some("research"),
+            vec!["Third story 0", "Third story 1"],
+        ),
+    ];
+    for (path, tag, expected) in pages {
+        let site = project.read(&format!("public/{path}.rss"));
+        assert_eq!(item_titles(&site), expected, "{path}");
+        // The page the site holds is the page published alone.
+        let mut args = vec!["publish", "--format", "rss", "-o", "-"];
+        args.extend(tag.map(|tag| ["--tag", tag]).into_iter().flatten());
+        let alone = project.run(&args);
+        assert_eq!(alone.code, 0, "{}", alone.stderr);
+        assert_eq!(alone.stdout, site, "{path}");
+    }
+    // Newest first knows no cap.
+    let recent = project.run(&[
+        "publish", "--format", "rss", "--tag", "news", "--order", "recent", "-o", "-",
+    ]);
+    assert_eq!(item_titles(&recent.stdout).len(), 5);
+}
