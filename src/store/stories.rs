@@ -142,14 +142,12 @@ pub(super) fn place(
 
 /// Completes [`place`] once the entry row holds its story: records the headline's words,
 /// merges the other matched stories into the survivor and updates the story's dates.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn settle(
     tx: &Transaction<'_>,
     headlines: &mut HeadlineIndex,
     written: &Written<'_>,
     keys: &StoryKeys,
     placement: &Placement,
-    now: i64,
     work: &mut Work,
 ) -> rusqlite::Result<()> {
     index_title(tx, written, keys, work)?;
@@ -159,7 +157,7 @@ pub(super) fn settle(
         group: written.group,
         headline,
     });
-    headlines.insert(tx, written.id, probe.as_ref(), now)?;
+    headlines.insert(written.id, probe.as_ref());
     for &absorbed in &placement.absorbed {
         merge(tx, absorbed, placement.story, work)?;
     }

@@ -505,8 +505,9 @@ fn a_gone_feed_is_marked_until_its_url_changes() {
 }
 
 /// The SQLite steps spent storing one new entry into a database that already holds `n_old`
-/// entries of another feed, published two months earlier, whose headlines share its words.
-fn steps_to_store_one_entry_beside(n_old: usize) -> u64 {
+/// entries of another feed, published two months earlier, whose headlines share its words,
+/// with the store's headlines in memory or not (`eager`).
+fn steps_to_store_one_entry_beside(n_old: usize, eager: bool) -> u64 {
     let mut fixture = fixture();
     let now = at(NOW);
     let old: Vec<ParsedEntry> = (0..n_old)
@@ -546,6 +547,11 @@ fn steps_to_store_one_entry_beside(n_old: usize) -> u64 {
             now,
         )
         .unwrap();
+    fixture.store.headlines = if eager {
+        eager_headlines()
+    } else {
+        headlines::HeadlineIndex::default()
+    };
     let fresh = entry(
         "fresh",
         "Kaspersky warns Telegram users about new phishing wave",
@@ -568,10 +574,15 @@ fn steps_to_store_one_entry_beside(n_old: usize) -> u64 {
 
 #[test]
 fn storing_an_entry_costs_the_same_whatever_the_size_of_the_database() {
-    let small = steps_to_store_one_entry_beside(10);
-    let large = steps_to_store_one_entry_beside(2000);
-    assert!(small > 0);
-    assert_eq!(small, large, "rows examined must not grow with old entries");
+    for eager in [false, true] {
+        let small = steps_to_store_one_entry_beside(10, eager);
+        let large = steps_to_store_one_entry_beside(2000, eager);
+        assert!(small > 0);
+        assert_eq!(
+            small, large,
+            "rows examined must not grow with old entries (headlines in memory: {eager})"
+        );
+    }
 }
 
 /// One entry of a story-matching case: its feed's group, link, guid, title and date.
@@ -607,9 +618,18 @@ enum Matching {
     OtherConnection,
     /// The index holds 2 headlines and newer entries push the first one out of it.
     Capped,
+    /// A store as opened by a command: the first few hundred headlines of a run are matched
+    /// through `title_words`, before the index is worth loading.
+    Deferred,
 }
 
-const MATCHINGS: [Matching; 5] = [
+/// Headlines kept in memory from the first write on (a store defers loading them).
+fn eager_headlines() -> headlines::HeadlineIndex {
+    headlines::HeadlineIndex::with_max_entries(64 * 1024)
+}
+
+const MATCHINGS: [Matching; 6] = [
+    Matching::Deferred,
     Matching::InMemory,
     Matching::Reopened,
     Matching::Uncovered,
@@ -666,11 +686,12 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("frontpage.db");
     let mut store = Store::open(&path).unwrap();
-    match matching {
-        Matching::Uncovered => store.headlines = headlines::HeadlineIndex::with_max_entries(0),
-        Matching::Capped => store.headlines = headlines::HeadlineIndex::with_max_entries(2),
-        _ => {}
-    }
+    store.headlines = match matching {
+        Matching::Uncovered => headlines::HeadlineIndex::with_max_entries(0),
+        Matching::Capped => headlines::HeadlineIndex::with_max_entries(2),
+        Matching::Deferred => headlines::HeadlineIndex::default(),
+        _ => eager_headlines(),
+    };
     let now = at(NOW);
     let url_one = Url::parse("https://one.example/feed").unwrap();
     let url_two = Url::parse("https://two.example/feed").unwrap();
@@ -695,7 +716,7 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
         .unwrap();
     let (one, two) = (rows[0].id, rows[1].id);
     match matching {
-        Matching::InMemory | Matching::Uncovered => {
+        Matching::InMemory | Matching::Uncovered | Matching::Deferred => {
             record(&mut store, one, vec![side_entry("k:One", first)]);
         }
         Matching::Capped => {
@@ -714,6 +735,7 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
             record(&mut store, one, vec![side_entry("k:One", first)]);
             drop(store);
             store = Store::open(&path).unwrap();
+            store.headlines = eager_headlines();
         }
         Matching::OtherConnection => {
             // This store loads its headlines with an unrelated entry, then another
@@ -1999,6 +2021,7 @@ fn an_edited_headline_no_longer_matches_by_its_old_words() {
     for max_entries in [64 * 1024, 0] {
         let mut fixture = fixture();
         fixture.store.headlines = headlines::HeadlineIndex::with_max_entries(max_entries);
+        // (with_max_entries loads on first use: the index is exercised from the start)
         let example = Url::parse("https://example.org/feed.xml").unwrap();
         let url_two = Url::parse("https://two.example/feed").unwrap();
         let rows = fixture

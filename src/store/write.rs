@@ -397,7 +397,7 @@ impl<'a> Batch<'a> {
                 work.count(&insert);
                 counts.new += 1;
             }
-            stories::settle(tx, headlines, &written, keys, &placement, now.unix(), work)?;
+            stories::settle(tx, headlines, &written, keys, &placement, work)?;
             self.search.push(PendingSearch {
                 entry_id,
                 replacing: !written.is_new,
