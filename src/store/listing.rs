@@ -60,9 +60,9 @@ impl Sql {
 }
 
 /// How many of the newest matches the relevance order ranks (see the module docs): scoring
-/// them costs about 10 ms with bm25 (20 ms for two frequent words), well inside the 50 ms
+/// them costs about 5 ms with bm25 (10 ms for two frequent words), inside the 50 ms
 /// that SPEC §10 allows a query.
-pub(super) const RELEVANCE_BOUND: usize = 20_000;
+pub(super) const RELEVANCE_BOUND: usize = 10_000;
 
 /// Most entries a filter may select for a word search to start from them
 /// ([`SearchPlan::Candidates`]); reading and testing one costs about a microsecond, a
