@@ -9,8 +9,8 @@
 //! `title_words` (which always holds every headline), so the index only ever speeds matching
 //! up and never changes its result.
 //!
-//! **Memory is capped**: beyond [`MAX_ENTRIES`] entries the oldest half is dropped and
-//! `covers_from` moves forward, so a very large run matches more of its older entries
+//! **Memory is capped**: beyond [`MAX_ENTRIES`] (entries and words) the oldest half is
+//! dropped and `covers_from` moves forward, so a very large run matches more of its older entries
 //! through SQLite instead of growing without bound.
 //!
 //! It is loaded only once a run has matched [`LOAD_AFTER`] headlines through `title_words`:
@@ -34,9 +34,11 @@ pub(super) const TITLE_WINDOW: i64 = 5 * 24 * 3600;
 /// feed's undated backlog (30 days), plus the title window.
 const LOAD_SPAN: i64 = 35 * 24 * 3600;
 
-/// The most entries held: about 140 bytes each, twice that while the index shrinks, so
-/// about 9 MiB at most. A cold fetch of 1000 feeds (30,000 entries) fits.
-const MAX_ENTRIES: usize = 32 * 1024;
+/// The most the index holds, in entries: an entry costs about 140 bytes, and each distinct
+/// word (numbers and CVE ids make many) about 100, counted as three quarters of an entry.
+/// About 7 MiB, half as much again while the index shrinks. A cold fetch of 1000 feeds
+/// (30,000 entries, 14,000 distinct words) fits.
+const MAX_ENTRIES: usize = 48 * 1024;
 
 /// Headlines matched through `title_words` before the index is loaded: loading reads every
 /// recent title (30,000 at 1000 feeds, about 0.1 s), which pays off over a large run but not
@@ -165,7 +167,7 @@ impl HeadlineIndex {
             && probe.headline.words().len() >= dedup::MIN_WORDS
         {
             loaded.add(probe.entry_id, probe.published, probe.group, probe.headline);
-            if loaded.slot_of.len() > max_entries {
+            if loaded.weight() > max_entries {
                 loaded.shrink();
             }
         }
@@ -218,11 +220,16 @@ impl Loaded {
                 continue;
             }
             loaded.add(row.get(0)?, row.get(1)?, &group, &headline);
-            if loaded.slot_of.len() > max_entries {
+            if loaded.weight() > max_entries {
                 loaded.shrink();
             }
         }
         Ok(loaded)
+    }
+
+    /// What the index holds, in entries (see [`MAX_ENTRIES`]).
+    fn weight(&self) -> usize {
+        self.slot_of.len() + self.word_ids.len() * 3 / 4
     }
 
     fn word_id(&mut self, word: &str, is_number: bool) -> u32 {

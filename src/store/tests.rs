@@ -616,7 +616,7 @@ enum Matching {
     /// The first entry is written by another connection after this store loaded its
     /// headlines: the store must notice the other commit.
     OtherConnection,
-    /// The index holds 2 headlines and newer entries push the first one out of it.
+    /// The index holds a couple of headlines and newer entries push the first one out of it.
     Capped,
     /// A store as opened by a command: the first few hundred headlines of a run are matched
     /// through `title_words`, before the index is worth loading.
@@ -688,7 +688,7 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
     let mut store = Store::open(&path).unwrap();
     store.headlines = match matching {
         Matching::Uncovered => headlines::HeadlineIndex::with_max_entries(0),
-        Matching::Capped => headlines::HeadlineIndex::with_max_entries(2),
+        Matching::Capped => headlines::HeadlineIndex::with_max_entries(20),
         Matching::Deferred => headlines::HeadlineIndex::default(),
         _ => eager_headlines(),
     };
