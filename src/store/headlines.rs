@@ -243,11 +243,8 @@ impl Loaded {
         id
     }
 
-    fn add(&mut self, entry_id: i64, published: i64, group: &str, headline: &Headline) {
-        let n_groups = u32::try_from(self.group_ids.len()).unwrap_or(u32::MAX);
-        let group = *self.group_ids.entry(group.to_string()).or_insert(n_groups);
-        let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-        let start = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+    /// The numbers of a headline's words, sorted (new words are numbered).
+    fn word_ids_of(&mut self, headline: &Headline) -> Vec<u32> {
         let mut ids: Vec<u32> = headline
             .words()
             .iter()
@@ -258,6 +255,15 @@ impl Loaded {
             .collect();
         ids.sort_unstable();
         ids.dedup();
+        ids
+    }
+
+    fn add(&mut self, entry_id: i64, published: i64, group: &str, headline: &Headline) {
+        let n_groups = u32::try_from(self.group_ids.len()).unwrap_or(u32::MAX);
+        let group = *self.group_ids.entry(group.to_string()).or_insert(n_groups);
+        let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+        let start = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+        let ids = self.word_ids_of(headline);
         for &id in &ids {
             self.postings[id as usize].push(slot);
         }
@@ -298,15 +304,7 @@ impl Loaded {
             return Vec::new();
         }
         // A word no headline had yet gets its number now: the probe is indexed next anyway.
-        let mut ids: Vec<u32> = headline
-            .words()
-            .iter()
-            .map(|word| {
-                let is_number = headline.numbers().binary_search(word).is_ok();
-                self.word_id(word, is_number)
-            })
-            .collect();
-        ids.sort_unstable();
+        let ids = self.word_ids_of(headline);
         let numbers = self.numbers_of(&ids);
         let mut touched: Vec<u32> = Vec::new();
         let (from, to) = (
