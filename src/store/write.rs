@@ -19,7 +19,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::types::ToSql;
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -278,10 +279,10 @@ impl<'a> Batch<'a> {
              WHERE feed_id = ?1 AND key = ?2",
         )?;
         let mut insert = tx.prepare_cached(
-            "INSERT INTO entries (id, feed_id, key, story_id, guid, link, canonical_link, title,
-                 summary, content, author, comments, categories, feed_published_at,
-                 feed_updated_at, published_at, updated_at, first_seen_at, content_hash,
-                 global_guid, points, comments_count, views)
+            "INSERT INTO entries (id, story_id, guid, link, canonical_link, title, summary,
+                 content, author, comments, categories, feed_published_at, feed_updated_at,
+                 published_at, updated_at, content_hash, global_guid, points, comments_count,
+                 views, feed_id, key, first_seen_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                  ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
         )?;
@@ -315,7 +316,6 @@ impl<'a> Batch<'a> {
                 continue;
             }
             let keys = &ready.keys;
-            let engagement = entry.engagement;
             let (entry_id, dates) = match &found {
                 Some(stored) => {
                     let dates = EntryDates::edited(
@@ -343,59 +343,50 @@ impl<'a> Batch<'a> {
                 current_story: found.as_ref().and_then(|stored| stored.story),
             };
             let placement = stories::place(tx, headlines, &written, keys, now.unix(), work)?;
-            if !written.is_new {
-                update.execute(params![
-                    entry_id,
-                    placement.story,
-                    entry.guid,
-                    entry.link.as_ref().map(Url::as_str),
-                    keys.merge_link,
-                    entry.title,
-                    entry.summary,
-                    entry.content,
-                    entry.author,
-                    entry.comments.as_ref().map(Url::as_str),
-                    entry.categories.join("\n"),
-                    entry.published.map(Timestamp::unix),
-                    entry.updated.map(Timestamp::unix),
-                    dates.published.unix(),
-                    dates.updated.unix(),
-                    ready.hash,
-                    keys.global_guid,
-                    engagement.points.map(saturating_i64),
-                    engagement.comments.map(saturating_i64),
-                    engagement.views.map(saturating_i64),
-                ])?;
-                work.count(&update);
-                counts.changed += 1;
-            } else {
-                insert.execute(params![
-                    entry_id,
-                    feed_id.0,
-                    entry.key.as_str(),
-                    placement.story,
-                    entry.guid,
-                    entry.link.as_ref().map(Url::as_str),
-                    keys.merge_link,
-                    entry.title,
-                    entry.summary,
-                    entry.content,
-                    entry.author,
-                    entry.comments.as_ref().map(Url::as_str),
-                    entry.categories.join("\n"),
-                    entry.published.map(Timestamp::unix),
-                    entry.updated.map(Timestamp::unix),
-                    dates.published.unix(),
-                    dates.updated.unix(),
-                    now.unix(),
-                    ready.hash,
-                    keys.global_guid,
-                    engagement.points.map(saturating_i64),
-                    engagement.comments.map(saturating_i64),
-                    engagement.views.map(saturating_i64),
-                ])?;
+            // The columns both statements write, as ?1 to ?20; an insert adds ?21 to ?23.
+            let link = entry.link.as_ref().map(Url::as_str);
+            let comments = entry.comments.as_ref().map(Url::as_str);
+            let categories = entry.categories.join("\n");
+            let feed_dates = (
+                entry.published.map(Timestamp::unix),
+                entry.updated.map(Timestamp::unix),
+            );
+            let stored_dates = (dates.published.unix(), dates.updated.unix());
+            let engagement = entry.engagement;
+            let engagement = [engagement.points, engagement.comments, engagement.views]
+                .map(|count| count.map(saturating_i64));
+            let columns: [&dyn ToSql; 20] = [
+                &entry_id,
+                &placement.story,
+                &entry.guid,
+                &link,
+                &keys.merge_link,
+                &entry.title,
+                &entry.summary,
+                &entry.content,
+                &entry.author,
+                &comments,
+                &categories,
+                &feed_dates.0,
+                &feed_dates.1,
+                &stored_dates.0,
+                &stored_dates.1,
+                &ready.hash,
+                &keys.global_guid,
+                &engagement[0],
+                &engagement[1],
+                &engagement[2],
+            ];
+            if written.is_new {
+                let first_seen = now.unix();
+                let identity: [&dyn ToSql; 3] = [&feed_id.0, &entry.key.as_str(), &first_seen];
+                insert.execute(params_from_iter(columns.iter().chain(&identity)))?;
                 work.count(&insert);
                 counts.new += 1;
+            } else {
+                update.execute(params_from_iter(columns))?;
+                work.count(&update);
+                counts.changed += 1;
             }
             stories::settle(tx, headlines, &written, keys, &placement, work)?;
             self.search.push(PendingSearch {
