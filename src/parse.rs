@@ -35,7 +35,9 @@ mod prepare;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use feed_rs::model::{Entry, Feed, FeedType, Link, LinkTarget};
 use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError};
 use quick_xml::NsReader;
@@ -538,21 +540,9 @@ fn looks_like_html(body: &[u8]) -> bool {
     starts_with_ignore_case(rest, b"<!doctype html") || starts_with_ignore_case(rest, b"<html")
 }
 
-/// The position of `needle` in `haystack`.
+/// The position of `needle` in `haystack` (a vectorized search: documents are megabytes).
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    let Some((&first, rest)) = needle.split_first() else {
-        return Some(0);
-    };
-    // a scan for the first byte, then a comparison: fast on megabytes of text
-    let mut from = 0;
-    while let Some(offset) = haystack.get(from..)?.iter().position(|&byte| byte == first) {
-        let at = from + offset;
-        if haystack[at + 1..].starts_with(rest) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    memchr::memmem::find(haystack, needle)
 }
 
 /// Whether `bytes` starts with `prefix`, ASCII case-insensitively.
@@ -802,8 +792,14 @@ struct DescribedCounts {
 fn described_counts(html: &str) -> DescribedCounts {
     let mut counts = DescribedCounts::default();
     // most texts name neither: skip stripping them
-    if !contains_ignore_ascii_case(html, b"points")
-        && !contains_ignore_ascii_case(html, b"comments")
+    static LABELS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["points", "comments"])
+            .ok()
+    });
+    if let Some(labels) = LABELS.as_ref()
+        && !labels.is_match(html)
     {
         return counts;
     }
@@ -827,26 +823,6 @@ fn described_counts(html: &str) -> DescribedCounts {
         }
     }
     counts
-}
-
-/// Whether `haystack` contains `needle`, ASCII case-insensitively.
-fn contains_ignore_ascii_case(haystack: &str, needle: &[u8]) -> bool {
-    let Some(&first) = needle.first() else {
-        return true;
-    };
-    let haystack = haystack.as_bytes();
-    let mut from = 0;
-    while let Some(offset) = haystack[from..]
-        .iter()
-        .position(|byte| byte.eq_ignore_ascii_case(&first))
-    {
-        let at = from + offset;
-        if starts_with_ignore_case(&haystack[at..], needle) {
-            return true;
-        }
-        from = at + 1;
-    }
-    false
 }
 
 /// Whether a link points at a page about the feed or entry (`rel` absent or `alternate`),

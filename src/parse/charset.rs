@@ -17,6 +17,8 @@ use std::borrow::Cow;
 
 use encoding_rs::{Encoding, ISO_2022_JP, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
+use super::find;
+
 /// The document as UTF-8 text, without a byte order mark. `http_charset` is the `charset`
 /// parameter of the response's `Content-Type`, if it had one.
 pub(super) fn decode<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
@@ -94,12 +96,6 @@ fn declared_encoding(body: &[u8]) -> Option<&'static Encoding> {
 }
 
 /// The position of `needle` in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

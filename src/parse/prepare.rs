@@ -146,10 +146,7 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     fn run(mut self) -> Result<Cow<'a, str>, Refusal> {
         let mut position = 0;
-        while let Some(offset) = self.bytes[position..]
-            .iter()
-            .position(|&byte| byte == b'<' || byte == b'&')
-        {
+        while let Some(offset) = memchr::memchr2(b'<', b'&', &self.bytes[position..]) {
             let start = position + offset;
             position = if self.bytes[start] == b'&' {
                 self.reference(start)
@@ -539,11 +536,7 @@ fn is_name_byte(byte: u8) -> bool {
 
 /// The position of `needle` in `bytes` at or after `from`.
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
-        .map(|offset| from + offset)
+    super::find(bytes.get(from..)?, needle).map(|offset| from + offset)
 }
 
 /// Whether `bytes` starts with `prefix`, ASCII case-insensitively.

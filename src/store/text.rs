@@ -103,18 +103,20 @@ fn skip_markup(text: &str, quotes_trusted: &mut bool) -> Scan {
     let Some(end) = tag_end(text, quotes_trusted) else {
         return Scan::RestIsText;
     };
-    let name: String = after[usize::from(is_end_tag)..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let name_and_rest = &after[usize::from(is_end_tag)..];
+    let name_length = name_and_rest
+        .bytes()
+        .take_while(u8::is_ascii_alphanumeric)
+        .count();
+    let name = &name_and_rest[..name_length];
+    let is_named = |tags: &[&str]| tags.iter().any(|tag| tag.eq_ignore_ascii_case(name));
     let mut length = end;
-    if !is_end_tag && RAW_TEXT_TAGS.contains(&name.as_str()) && !text[..end].ends_with("/>") {
-        length += raw_text_length(&text[end..], &name);
+    if !is_end_tag && is_named(RAW_TEXT_TAGS) && !text[..end].ends_with("/>") {
+        length += raw_text_length(&text[end..], name);
     }
     Scan::Markup {
         length,
-        separates: !INLINE_TAGS.contains(&name.as_str()),
+        separates: !is_named(INLINE_TAGS),
     }
 }
 
@@ -321,14 +323,38 @@ fn decode_entity(name: &str) -> Option<char> {
         .map(|(_, character)| *character)
 }
 
-/// The words of `text` separated by single spaces.
+/// The words of `text` separated by single spaces: `str::split_whitespace`'s words, read a
+/// byte at a time where the text is ASCII (most of it, and the cost of a cold fetch).
 fn collapse_whitespace(text: &str) -> String {
     let mut collapsed = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    let mut push_word = |word: &str| {
         if !collapsed.is_empty() {
             collapsed.push(' ');
         }
         collapsed.push_str(word);
+    };
+    let bytes = text.as_bytes();
+    let mut word_start = None;
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        let (is_space, width) = if byte.is_ascii() {
+            (matches!(byte, b' ' | b'\t'..=b'\r'), 1)
+        } else {
+            let character = text[index..].chars().next().unwrap_or(' ');
+            (character.is_whitespace(), character.len_utf8())
+        };
+        match (is_space, word_start) {
+            (true, Some(start)) => {
+                push_word(&text[start..index]);
+                word_start = None;
+            }
+            (false, None) => word_start = Some(index),
+            _ => {}
+        }
+        index += width;
+    }
+    if let Some(start) = word_start {
+        push_word(&text[start..]);
     }
     collapsed
 }
@@ -417,9 +443,32 @@ mod tests {
             ("<p", "<p", "an open tag at the end"),
             ("", "", "nothing"),
             ("é<b>ü</b>ñ", "éüñ", "multibyte text around tags"),
+            (
+                "<B>Rust</B>acean<SPAN>s</SPAN>",
+                "Rustaceans",
+                "tag names in any case",
+            ),
+            (
+                "a<SCRIPT>x</script>b<Style>y</STYLE>c",
+                "a b c",
+                "raw text tags in any case",
+            ),
+            (
+                "one\u{a0}two\u{3000}three\u{b}four\u{2028}five\u{1c}six",
+                "one two three four five\u{1c}six",
+                "Unicode whitespace separates; other controls do not",
+            ),
         ];
         for (html, text, why) in cases {
             assert_eq!(html_to_text(html), *text, "{why}: {html:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapsing_keeps_the_words_split_whitespace_finds(text in "(\\PC|[ \t\n\r\u{b}\u{c}\u{a0}\u{85}\u{2003}\u{3000}]){0,40}") {
+            let expected = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(super::collapse_whitespace(&text), expected);
         }
     }
 
