@@ -35,9 +35,7 @@ mod prepare;
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use feed_rs::model::{Entry, Feed, FeedType, Link, LinkTarget};
 use feed_rs::parser::{Builder, ParseErrorKind, ParseFeedError};
 use quick_xml::NsReader;
@@ -792,14 +790,9 @@ struct DescribedCounts {
 fn described_counts(html: &str) -> DescribedCounts {
     let mut counts = DescribedCounts::default();
     // most texts name neither: skip stripping them
-    static LABELS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["points", "comments"])
-            .ok()
-    });
-    if let Some(labels) = LABELS.as_ref()
-        && !labels.is_match(html)
+    let lowered = html.to_ascii_lowercase();
+    if find(lowered.as_bytes(), b"points").is_none()
+        && find(lowered.as_bytes(), b"comments").is_none()
     {
         return counts;
     }
