@@ -34,7 +34,7 @@ pub(super) const TITLE_WINDOW: i64 = 5 * 24 * 3600;
 /// feed's undated backlog (30 days), plus the title window.
 const LOAD_SPAN: i64 = 35 * 24 * 3600;
 
-/// The most the index holds, in entries: an entry costs about 140 bytes, and each distinct
+/// The most the index holds, in entries: an entry costs about 150 bytes, and each distinct
 /// word (numbers and CVE ids make many) about 100, counted as three quarters of an entry.
 /// About 7 MiB, half as much again while the index shrinks. A cold fetch of 1000 feeds
 /// (30,000 entries, 14,000 distinct words) fits.
@@ -84,6 +84,19 @@ struct Loaded {
     group_ids: HashMap<String, u32>,
     /// Per slot, how many words it shares with the headline being matched (kept zeroed).
     shared: Vec<u8>,
+    /// Per slot, a bit per word of its headline ([`word_bit`]): which words it may have,
+    /// read before the slot itself.
+    word_bits: Vec<u64>,
+}
+
+/// A word's bit in a headline's [`word_bits`].
+fn word_bit(id: u32) -> u64 {
+    1 << (id % 64)
+}
+
+/// The bits of a headline's words: a word whose bit is not set is not in the headline.
+fn word_bits(ids: &[u32]) -> u64 {
+    ids.iter().fold(0, |bits, &id| bits | word_bit(id))
 }
 
 struct Slot {
@@ -194,6 +207,7 @@ impl Loaded {
             slot_of: HashMap::new(),
             group_ids: HashMap::new(),
             shared: Vec::new(),
+            word_bits: Vec::new(),
         }
     }
 
@@ -275,6 +289,7 @@ impl Loaded {
             len: u32::try_from(ids.len()).unwrap_or(0),
             live: true,
         });
+        self.word_bits.push(word_bits(&ids));
         self.words.extend(ids);
         self.shared.push(0);
         self.slot_of.insert(entry_id, slot);
@@ -320,10 +335,6 @@ impl Loaded {
         );
         for &id in walked {
             for &slot in &self.postings[id as usize] {
-                let entry = &self.slots[slot as usize];
-                if !entry.live || entry.published < from || entry.published > to {
-                    continue;
-                }
                 let count = &mut self.shared[slot as usize];
                 if *count == 0 {
                     touched.push(slot);
@@ -334,14 +345,25 @@ impl Loaded {
         let group = self.group_ids.get(probe.group).copied();
         let mut found = Vec::new();
         for slot in touched {
-            let walked_count = std::mem::take(&mut self.shared[slot as usize]);
+            let walked_count = usize::from(std::mem::take(&mut self.shared[slot as usize]));
+            let bits = self.word_bits[slot as usize];
+            let may_have = skipped
+                .iter()
+                .filter(|&&id| bits & word_bit(id) != 0)
+                .count();
+            if walked_count + may_have < dedup::MIN_SHARED {
+                continue;
+            }
             let entry = &self.slots[slot as usize];
+            if !entry.live || entry.published < from || entry.published > to {
+                continue;
+            }
             let other = self.words_of(entry);
             let skipped_count = skipped
                 .iter()
                 .filter(|id| other.binary_search(id).is_ok())
                 .count();
-            if usize::from(walked_count) + skipped_count < dedup::MIN_SHARED
+            if walked_count + skipped_count < dedup::MIN_SHARED
                 || Some(entry.group) == group
                 || entry.entry_id == probe.entry_id
             {
@@ -405,6 +427,7 @@ impl Loaded {
                 len: slot.len,
                 live: true,
             });
+            kept.word_bits.push(word_bits(&ids));
             kept.words.extend(ids);
             kept.shared.push(0);
             kept.slot_of.insert(slot.entry_id, new_slot);
@@ -447,7 +470,9 @@ mod tests {
         let mut stored: Vec<(i64, i64, String, Headline)> = Vec::new();
         let mut matches = 0;
         for id in 0..400_i64 {
-            let (published, group) = (id * day / 20, format!("group{}", id % 7));
+            // some exactly 5 days apart (the edges of the window), some 37 seconds off
+            let published = id * day / 20 + if id % 2 == 0 { 0 } else { 37 };
+            let group = format!("group{}", id % 7);
             let probe_headline = headline(id as u64);
             let probe = Probe {
                 entry_id: id,
