@@ -1733,6 +1733,69 @@ fn migration_5_indexes_the_entries_stored_before_it() {
 }
 
 #[test]
+fn migration_11_keeps_every_headline_word_without_the_index_by_entry() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![
+            entry(
+                "a",
+                "Kernel scheduler patch lands in mainline",
+                "2026-11-27T10:00:00Z",
+            ),
+            entry(
+                "b",
+                "Browser vendors agree on storage quotas",
+                "2026-11-27T11:00:00Z",
+            ),
+        ],
+        at(NOW),
+    );
+    let rows = |conn: &rusqlite::Connection| -> Vec<(String, i64, i64)> {
+        conn.prepare("SELECT word, published_at, entry_id FROM title_words ORDER BY 1, 2, 3")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let before = rows(&fixture.store.conn);
+    assert_eq!(before.len(), 10);
+    // Take the table back to version 10's: a foreign key and an index by entry.
+    fixture
+        .store
+        .conn
+        .execute_batch(
+            "CREATE TABLE title_words_10 (
+                 word TEXT NOT NULL,
+                 published_at INTEGER NOT NULL,
+                 entry_id INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+                 PRIMARY KEY (word, published_at, entry_id)
+             ) WITHOUT ROWID;
+             INSERT INTO title_words_10 SELECT * FROM title_words;
+             DROP TABLE title_words;
+             ALTER TABLE title_words_10 RENAME TO title_words;
+             CREATE INDEX title_words_by_entry ON title_words (entry_id);
+             PRAGMA user_version = 10;",
+        )
+        .unwrap();
+    drop(fixture.store);
+    let store = Store::open(&fixture.path).unwrap();
+    assert_eq!(rows(&store.conn), before);
+    let (indexes, foreign_keys): (i64, i64) = store
+        .conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM pragma_index_list('title_words')
+                     WHERE origin = 'c'),
+                 (SELECT count(*) FROM pragma_foreign_key_list('title_words'))",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((indexes, foreign_keys), (0, 0));
+}
+
+#[test]
 fn a_deleted_entry_leaves_the_index() {
     let mut fixture = fixture();
     store_entries(
@@ -2034,25 +2097,31 @@ fn an_edited_headline_no_longer_matches_by_its_old_words() {
         let (one, two) = (rows[0].id, rows[1].id);
         let original = patch_tuesday("", "https://a.example/x", "2026-11-26T10:00:00Z");
         record(&mut fixture.store, one, vec![side_entry("k:One", original)]);
+        // (the feed moves its date too: the old words are stored under the old date)
         let edited = Side {
             title: "Quarterly results of an unrelated company published today",
+            published: "2026-11-26T09:00:00Z",
             ..original
         };
         record(&mut fixture.store, one, vec![side_entry("k:One", edited)]);
-        let words: Vec<String> = {
+        let rows: Vec<(String, i64)> = {
             let mut select = fixture
                 .store
                 .conn
-                .prepare("SELECT word FROM title_words ORDER BY word")
+                .prepare("SELECT word, published_at FROM title_words ORDER BY word")
                 .unwrap();
             select
-                .query_map([], |row| row.get(0))
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap()
         };
-        let expected = crate::dedup::Headline::new(edited.title).words().to_vec();
-        assert_eq!(words, expected, "only the new headline's words are kept");
+        let expected: Vec<(String, i64)> = crate::dedup::Headline::new(edited.title)
+            .words()
+            .iter()
+            .map(|word| (word.clone(), at(edited.published).unix()))
+            .collect();
+        assert_eq!(rows, expected, "only the new headline's words are kept");
         let other = patch_tuesday("", "https://b.example/y", "2026-11-26T11:00:00Z");
         record(&mut fixture.store, two, vec![side_entry("k:Two", other)]);
         assert_ne!(

@@ -275,7 +275,7 @@ impl<'a> Batch<'a> {
             .optional()?
             .unwrap_or_default();
         let mut existing = tx.prepare_cached(
-            "SELECT id, content_hash, first_seen_at, published_at, story_id FROM entries
+            "SELECT id, content_hash, first_seen_at, published_at, story_id, title FROM entries
              WHERE feed_id = ?1 AND key = ?2",
         )?;
         let mut insert = tx.prepare_cached(
@@ -304,6 +304,7 @@ impl<'a> Batch<'a> {
                         first_seen: row.get(2)?,
                         published: row.get(3)?,
                         story: row.get(4)?,
+                        title: row.get(5)?,
                     })
                 })
                 .optional()?;
@@ -341,6 +342,10 @@ impl<'a> Batch<'a> {
                 updated: dates.updated.unix(),
                 is_new: found.is_none(),
                 current_story: found.as_ref().and_then(|stored| stored.story),
+                replaced: found.as_ref().map(|stored| stories::Replaced {
+                    published: stored.published,
+                    title: stored.title.as_deref(),
+                }),
             };
             let placement = stories::place(tx, headlines, &written, keys, now.unix(), work)?;
             // The columns both statements write, as ?1 to ?20; an insert adds ?21 to ?23.
@@ -537,6 +542,7 @@ struct Stored {
     first_seen: i64,
     published: i64,
     story: Option<i64>,
+    title: Option<String>,
 }
 
 /// Records where a feed moved for good, when it did.
