@@ -2132,6 +2132,47 @@ fn an_edited_headline_no_longer_matches_by_its_old_words() {
     }
 }
 
+/// An entry stored and edited within one batch keeps only its new headline's words: the
+/// first ones are found by key within the same transaction.
+#[test]
+fn an_entry_edited_within_its_batch_keeps_only_its_new_headline_words() {
+    let mut fixture = fixture();
+    // matched in memory: nothing but the edit reads `title_words`
+    fixture.store.headlines = headlines::HeadlineIndex::with_max_entries(64 * 1024);
+    let original = patch_tuesday("", "https://a.example/x", "2026-11-26T10:00:00Z");
+    let edited = Side {
+        title: "Quarterly results of an unrelated company published today",
+        ..original
+    };
+    let now = at(NOW);
+    let mut batch = fixture.store.batch().unwrap();
+    for side in [original, edited] {
+        let prepared = PreparedFeed::new(feed(vec![side_entry("k:One", side)]));
+        batch
+            .record_fetched(
+                fixture.feed_id,
+                &prepared,
+                &etag("\"a\""),
+                200,
+                None,
+                now,
+                now,
+            )
+            .unwrap();
+    }
+    batch.commit().unwrap();
+    let words: Vec<String> = fixture
+        .store
+        .conn
+        .prepare("SELECT word FROM title_words ORDER BY word")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(words, crate::dedup::Headline::new(edited.title).words());
+}
+
 /// Two feeds, "One" and "Two", with 48 entries over 48 days, stored out of date order (so
 /// entry ids do not follow publish times): most hold `zebra` a varying number of times
 /// among other words, some the phrase `zebra crossing` or the word `lion`, and three have
