@@ -3,10 +3,11 @@
 //! In WAL mode every page a transaction changes is appended to the log, and a checkpoint
 //! later copies the log into the database file. SQLite checkpoints in the committing
 //! connection, so the single writer spent about an eighth of a cold fetch copying pages.
-//! During a run the writer's automatic checkpoints are off and a second connection, on this
-//! thread, checkpoints (`PASSIVE`: it never waits for, nor blocks, the writer or a reader)
-//! every [`INTERVAL`], using the core the writer does not. Whatever is left when the run
-//! ends is checkpointed when the last connection closes, as usual.
+//! During a run a second connection, on this thread, checkpoints (`PASSIVE`: it never waits
+//! for, nor blocks, the writer or a reader) every [`INTERVAL`], using the core the writer
+//! does not. The writer checkpoints only when the log has grown past 64 MiB, to let it start
+//! over (see `write::BULK_LOG_RESTART_PAGES`). Whatever is left when the run ends is
+//! checkpointed when the last connection closes, as usual.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
