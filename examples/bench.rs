@@ -7,7 +7,9 @@
 //! (hyper, keep-alive, `ETag`, `Last-Modified`, gzip), and runs the real binary,
 //! `frontpage run`, in a fresh folder three times: cold (empty database), warm (every feed
 //! answers 304) and after 5 % of the feeds changed. Then `fetch --force` alone (warm) and
-//! `publish` alone, to split a run into its two halves. Every feed is on 127.0.0.1, so the
+//! `publish` alone, to split a run into its two halves. The fetch half of a cold run is also
+//! run alone, into empty databases, `--cold-runs K` times (default 3): its row is the median
+//! run, with the largest peak RSS. Every feed is on 127.0.0.1, so the
 //! generated `feeds.toml` sets `concurrency = 64` and `per_host = 64`: real feeds are spread
 //! over hundreds of hosts, and the default `per_host = 2` would only measure that politeness
 //! limit on one host, not the pipeline.
@@ -34,7 +36,8 @@
 //!
 //! The report is printed as a table and written as JSON to `target/bench/report.json` (and
 //! to a copy named after the parameters). Flags: `--feeds N`, `--store-entries M`,
-//! `--store-feeds F`, `--runs R`, `--phase fetch|store|all|serve`, `--keep DIR`, and
+//! `--store-feeds F`, `--runs R`, `--cold-runs K`, `--phase fetch|store|all|serve`,
+//! `--keep DIR`, and
 //! `--frontpage BINARY` to measure another build (say, an older commit's) instead of this
 //! tree's.
 
@@ -64,8 +67,8 @@ use serde::Serialize;
 use url::Url;
 
 const USAGE: &str = "usage: cargo run --release --example bench [-- --feeds N] \
-[--store-entries M] [--store-feeds F] [--runs R] [--phase fetch|store|all|serve] [--keep DIR] \
-[--frontpage BINARY]";
+[--store-entries M] [--store-feeds F] [--runs R] [--cold-runs K] [--phase fetch|store|all|serve] \
+[--keep DIR] [--frontpage BINARY]";
 
 /// The clock of every run (`--now`): the corpus is dated relative to it, so runs are
 /// reproducible.
@@ -174,6 +177,8 @@ struct Args {
     store_entries: usize,
     store_feeds: usize,
     runs: usize,
+    /// How many cold fetches into empty databases the "cold, fetch only" row is the median of.
+    cold_runs: usize,
     keep: Option<PathBuf>,
     /// A frontpage binary to measure instead of building this tree's (to compare builds).
     frontpage: Option<PathBuf>,
@@ -186,6 +191,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
         store_entries: 1_000_000,
         store_feeds: 1000,
         runs: 20,
+        cold_runs: 3,
         keep: None,
         frontpage: None,
         phase: Phase::All,
@@ -212,6 +218,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
             "--store-entries" => args.store_entries = count(&flag, &value)?,
             "--store-feeds" => args.store_feeds = count(&flag, &value)?,
             "--runs" => args.runs = count(&flag, &value)?,
+            "--cold-runs" => args.cold_runs = count(&flag, &value)?,
             "--keep" => args.keep = Some(PathBuf::from(value)),
             "--frontpage" => args.frontpage = Some(PathBuf::from(value)),
             "--phase" => {
@@ -230,6 +237,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
     }
     ensure!(args.feeds >= 20, "--feeds must be at least 20");
     ensure!(args.runs >= 1, "--runs must be at least 1");
+    ensure!(args.cold_runs >= 1, "--cold-runs must be at least 1");
     ensure!(
         args.store_entries == 0 || args.store_feeds >= 20,
         "--store-feeds must be at least 20"
@@ -1710,6 +1718,10 @@ struct PhaseReport {
     /// The 1-minute load average when the phase started: other work on the machine.
     load_before: f64,
     exit_code: Option<i32>,
+    /// For a phase run several times: every run's wall time, in the order run (the row
+    /// shows the median run, and the largest peak RSS of all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    wall_runs_s: Vec<f64>,
     target: Option<String>,
     meets_target: Option<bool>,
 }
@@ -1760,20 +1772,26 @@ fn fetch_benchmark(
     let mut phases = Vec::new();
     let cold = command(t0, &["run"]);
     phases.push(run_phase("cold", &cold, binary, meter, &folder, &server)?);
-    // The fetch half of a cold run alone, into a second empty database: its own peak RSS.
-    let fetch_folder = folder.join("cold-fetch-only");
-    std::fs::create_dir_all(&fetch_folder)?;
-    let fetch_config_path = fetch_folder.join("feeds.toml");
-    std::fs::write(&fetch_config_path, fetch_config(&urls))?;
-    let cold_fetch = command_in(&fetch_config_path.display().to_string(), t0, &["fetch"]);
-    phases.push(run_phase(
-        "cold, fetch only",
-        &cold_fetch,
-        binary,
-        meter,
-        &fetch_folder,
-        &server,
-    )?);
+    // The fetch half of a cold run alone, `--cold-runs` times, each into an empty database
+    // of its own: the median run is reported (one run on a shared 2-core machine varies by
+    // a few tenths of a second), with the largest peak RSS of all of them.
+    let mut cold_fetches = Vec::with_capacity(args.cold_runs);
+    for run in 1..=args.cold_runs {
+        let fetch_folder = folder.join(format!("cold-fetch-only-{run}"));
+        std::fs::create_dir_all(&fetch_folder)?;
+        let fetch_config_path = fetch_folder.join("feeds.toml");
+        std::fs::write(&fetch_config_path, fetch_config(&urls))?;
+        let cold_fetch = command_in(&fetch_config_path.display().to_string(), t0, &["fetch"]);
+        cold_fetches.push(run_phase(
+            "cold, fetch only",
+            &cold_fetch,
+            binary,
+            meter,
+            &fetch_folder,
+            &server,
+        )?);
+    }
+    phases.push(median_phase(cold_fetches));
     let warm = command(t0 + 6 * HOUR, &["run"]);
     phases.push(run_phase(
         "warm (all 304)",
@@ -1829,7 +1847,7 @@ fn fetch_benchmark(
     )?);
     for phase in &mut phases {
         let (target, meets) = match phase.phase.as_str() {
-            "cold" | "cold, fetch only" => (
+            name if name == "cold" || name.starts_with("cold, fetch only") => (
                 format!("< {TARGET_COLD_S} s, < {TARGET_RSS_MIB} MiB"),
                 phase.wall_s < TARGET_COLD_S,
             ),
@@ -2095,9 +2113,37 @@ fn run_phase(
         server_cpu_s: server_cpu,
         load_before,
         exit_code: measured.exit_code,
+        wall_runs_s: Vec::new(),
         target: None,
         meets_target: None,
     })
+}
+
+/// One row for runs of the same phase: the median run by wall time (the upper middle one
+/// of an even count), with every run's wall time and the largest peak RSS; a run that
+/// failed is reported instead, so a failure is never hidden by the others.
+fn median_phase(mut runs: Vec<PhaseReport>) -> PhaseReport {
+    let walls: Vec<f64> = runs.iter().map(|run| run.wall_s).collect();
+    let peak = runs
+        .iter()
+        .filter_map(|run| run.peak_rss_mib)
+        .fold(None, |most: Option<f64>, rss| {
+            Some(most.map_or(rss, |most| most.max(rss)))
+        });
+    let mut report = match runs.iter().position(|run| run.exit_code != Some(0)) {
+        Some(failed) => runs.swap_remove(failed),
+        None => {
+            runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+            let middle = runs.len() / 2;
+            runs.swap_remove(middle)
+        }
+    };
+    if walls.len() > 1 {
+        report.phase = format!("{} (median of {})", report.phase, walls.len());
+    }
+    report.wall_runs_s = walls;
+    report.peak_rss_mib = peak;
+    report
 }
 
 fn mib(bytes: u64) -> f64 {
