@@ -109,6 +109,15 @@ struct Slot {
     live: bool,
 }
 
+/// What the index found for a headline.
+pub(super) struct Matched {
+    /// The entries whose headline names the same event, among those the index holds.
+    pub entries: Vec<i64>,
+    /// The index holds every headline published at or after this time, and no other: a
+    /// window that starts earlier has its earlier part matched through `title_words`.
+    pub covered_from: i64,
+}
+
 /// A headline to match or index.
 pub(super) struct Probe<'a> {
     /// The entry's id (never its own match).
@@ -147,23 +156,30 @@ impl HeadlineIndex {
         Ok(())
     }
 
-    /// The entries whose headline names the same event as `probe`'s, or `None` when the index
-    /// does not cover the probe's window (match through `title_words` instead).
+    /// The entries whose headline names the same event as `probe`'s, among those the index
+    /// holds. The index holds every headline published since its [`Matched::covered_from`];
+    /// `None` when it is not loaded yet (match through `title_words` instead).
     pub(super) fn same_event(
         &mut self,
         tx: &Transaction<'_>,
         probe: &Probe<'_>,
         now: i64,
-    ) -> rusqlite::Result<Option<Vec<i64>>> {
+    ) -> rusqlite::Result<Option<Matched>> {
         if self.loaded.is_none() && self.until_load > 0 {
             self.until_load -= 1;
             return Ok(None);
         }
         let loaded = self.load(tx, now)?;
-        if probe.published - TITLE_WINDOW < loaded.covers_from {
-            return Ok(None);
-        }
-        Ok(Some(loaded.same_event(probe)))
+        let entries = if probe.published + TITLE_WINDOW < loaded.covers_from {
+            // (the whole window lies before what the index holds)
+            Vec::new()
+        } else {
+            loaded.same_event(probe)
+        };
+        Ok(Some(Matched {
+            entries,
+            covered_from: loaded.covers_from,
+        }))
     }
 
     /// Records `probe`'s headline (replacing what its entry had), or forgets the entry's

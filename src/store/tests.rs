@@ -754,6 +754,61 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
     story_of_key(&store, "k:One") == story_of_key(&store, "k:Two")
 }
 
+/// A headline whose 5-day window starts before the oldest headline the capped index holds is
+/// matched in memory for the part the index holds and through `title_words` for the rest.
+#[test]
+fn a_window_partly_before_the_index_is_matched_in_both_parts() {
+    let mut fixture = fixture();
+    fixture.store.headlines = headlines::HeadlineIndex::with_max_entries(20);
+    let urls = [
+        "https://one.example/feed",
+        "https://two.example/feed",
+        "https://three.example/feed",
+    ]
+    .map(|url| Url::parse(url).unwrap());
+    let rows = fixture
+        .store
+        .sync_feeds(
+            &[
+                configured("One", &urls[0]),
+                configured("Two", &urls[1]),
+                configured("Three", &urls[2]),
+            ],
+            at(NOW),
+        )
+        .unwrap();
+    let (one, two, three) = (rows[0].id, rows[1].id, rows[2].id);
+    // An old entry and three newer ones overflow the index: it keeps nothing older than the
+    // newer ones' time.
+    let old = Side {
+        title: "Quarterly results of an unrelated company published today",
+        ..patch_tuesday("", "https://one.example/old", "2026-11-26T10:00:00Z")
+    };
+    record(&mut fixture.store, one, vec![side_entry("k:old", old)]);
+    let newer = [
+        "Kernel maintainers schedule the next long term release",
+        "Browser vendors agree on a common extension format",
+        "Database engine adds a faster write ahead log",
+    ];
+    for (index, title) in newer.into_iter().enumerate() {
+        let filler = entry(&format!("k:filler{index}"), title, "2026-11-28T11:00:00Z");
+        record(&mut fixture.store, one, vec![filler]);
+    }
+    // Held in memory; the third's window reaches back past what the index holds.
+    let second = patch_tuesday("", "https://two.example/b", "2026-11-28T11:30:00Z");
+    record(&mut fixture.store, two, vec![side_entry("k:Two", second)]);
+    let third = patch_tuesday("", "https://three.example/c", "2026-11-28T11:45:00Z");
+    record(
+        &mut fixture.store,
+        three,
+        vec![side_entry("k:Three", third)],
+    );
+    assert_eq!(
+        story_of_key(&fixture.store, "k:Two"),
+        story_of_key(&fixture.store, "k:Three")
+    );
+}
+
 #[test]
 fn which_entries_are_one_story() {
     let b = Side {
