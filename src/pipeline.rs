@@ -4,7 +4,7 @@
 //! everything about a feed that needs no database: parsing, and preparing each entry for
 //! storage ([`PreparedFeed`]). The store side is one writer thread that owns the database
 //! connection and stores whatever results have arrived in one transaction (a [`Batch`] of
-//! at most [`MAX_BATCH_FEEDS`] feeds): when the network is faster than the disk, results
+//! at most 128 feeds or 4 MiB of text to index): when the network is faster than the disk, results
 //! queue up and each commit carries many feeds; when it is slower, each feed is committed as
 //! soon as it arrives. The two sides meet in a bounded channel, so no transaction ever waits
 //! on the network and memory is bounded by what is in flight. A feed's failure is data: it
@@ -33,10 +33,26 @@ const CHANNEL_CAPACITY: usize = 8;
 /// size of its body).
 const PARSE_SLOTS: usize = 4;
 
-/// The most fetch results one transaction stores. A commit costs a write of the pages it
-/// changed and a flush of the search index, so batching many feeds saves most of both; the
-/// cap bounds the memory a batch holds and the work a database error would undo.
-pub const MAX_BATCH_FEEDS: usize = 128;
+/// How much one transaction stores at most. A commit costs a write of the pages it changed
+/// and a flush of the search index, so batching many feeds saves most of both; the caps
+/// bound the memory a batch holds and the work a database error would undo.
+#[derive(Debug, Clone, Copy)]
+struct BatchLimits {
+    /// Fetch results.
+    feeds: usize,
+    /// Bytes of plain text for the search index: the batch holds it until the commit, and
+    /// FTS5 holds its words in memory until then too. Once a feed takes the batch past it,
+    /// the batch commits, however few feeds it holds.
+    text: usize,
+}
+
+/// The limits of a fetch run. 128 feeds of 1000 (30,000 entries) hold about 11 MiB of text
+/// and FTS5 about 9 MiB of words for it: capped at 4 MiB of text, a batch holds about 50
+/// such feeds, a cold fetch peaks 11 MiB lower (5000 feeds: 9 MiB) and takes no longer.
+const BATCH_LIMITS: BatchLimits = BatchLimits {
+    feeds: 128,
+    text: 4 << 20,
+};
 
 /// Which feeds a run fetches.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -314,7 +330,8 @@ pub fn fetch_feeds(
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
     let outcomes = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| write_results(&mut *store, receiver, now, n_feeds, progress));
+        let writer = scope
+            .spawn(|| write_results(&mut *store, receiver, now, n_feeds, progress, BATCH_LIMITS));
         runtime.block_on(fetch_all(Arc::new(fetcher), jobs, sender, in_flight));
         match writer.join() {
             Ok(result) => result,
@@ -412,7 +429,7 @@ fn prepare(fetched: Fetched) -> Result<Success, Failure> {
     }
 }
 
-/// The single writer: stores results in batches of up to [`MAX_BATCH_FEEDS`] feeds: a batch
+/// The single writer: stores results in batches within `limits`: a batch
 /// takes every result that has arrived by the time it finishes the previous one, and commits
 /// when none is waiting (or it is full). Each feed is reported once its batch is committed.
 fn write_results(
@@ -421,9 +438,10 @@ fn write_results(
     now: Timestamp,
     expected: usize,
     progress: &dyn Progress,
+    limits: BatchLimits,
 ) -> Result<Vec<(FeedId, FeedOutcome)>, StoreError> {
     let mut outcomes = Vec::with_capacity(expected);
-    let mut stored: Vec<(Job, Vec<FeedResult>)> = Vec::with_capacity(MAX_BATCH_FEEDS);
+    let mut stored: Vec<(Job, Vec<FeedResult>)> = Vec::with_capacity(limits.feeds);
     while let Some(first) = receiver.blocking_recv() {
         let mut batch = store.batch()?;
         let mut next = Some(first);
@@ -435,7 +453,7 @@ fn write_results(
             // The parsed feed goes now; the batch keeps only what it writes at commit.
             drop(result);
             stored.push((job, results));
-            if stored.len() < MAX_BATCH_FEEDS {
+            if stored.len() < limits.feeds && batch.search_bytes() < limits.text {
                 next = receiver.try_recv().ok();
             }
         }
@@ -525,4 +543,137 @@ fn store_result(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::model::{Engagement, EntryKey, ParsedEntry, ParsedFeed};
+
+    /// Records, as each feed is reported, how many entries another connection sees
+    /// committed: the feeds reported with one count were stored by one transaction.
+    struct Commits {
+        reader: Mutex<Store>,
+        seen: Mutex<Vec<u64>>,
+    }
+
+    impl Progress for Commits {
+        fn start(&self, _total: usize) {}
+        fn feed_done(&self, _outcome: &FeedOutcome) {
+            let reader = self.reader.lock().unwrap();
+            let committed = reader.entry_count().unwrap();
+            self.seen.lock().unwrap().push(committed);
+        }
+    }
+
+    impl Commits {
+        /// How many feeds each transaction stored, in order.
+        fn batch_sizes(&self) -> Vec<usize> {
+            let seen = self.seen.lock().unwrap();
+            seen.chunk_by(|a, b| a == b).map(<[u64]>::len).collect()
+        }
+    }
+
+    /// A feed of one entry whose summary is `text_bytes` of text.
+    fn feed_of(index: usize, text_bytes: usize) -> PreparedFeed {
+        let summary = "word ".repeat(text_bytes / 5);
+        PreparedFeed::new(ParsedFeed {
+            title: Some(format!("Feed {index}")),
+            site_link: None,
+            ttl_minutes: None,
+            entries: vec![ParsedEntry {
+                key: EntryKey(format!("entry-{index}")),
+                guid: Some(format!("entry-{index}")),
+                link: None,
+                title: Some(format!("Entry {index}")),
+                summary: Some(format!("<p>{summary}</p>")),
+                content: None,
+                author: None,
+                published: None,
+                updated: None,
+                comments: None,
+                categories: vec![],
+                engagement: Engagement::default(),
+            }],
+        })
+    }
+
+    /// Stores `n_feeds` results, every one already waiting, within `limits`: returns how
+    /// many feeds each transaction held.
+    fn batches(n_feeds: usize, text_bytes: usize, limits: BatchLimits) -> Vec<usize> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frontpage.db");
+        let mut store = Store::open(&path).unwrap();
+        let now = Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap();
+        let urls: Vec<Url> = (0..n_feeds)
+            .map(|index| Url::parse(&format!("https://example.org/{index}.xml")).unwrap())
+            .collect();
+        let names: Vec<String> = (0..n_feeds).map(|index| format!("feed{index}")).collect();
+        let configured: Vec<ConfiguredFeed<'_>> = names
+            .iter()
+            .zip(&urls)
+            .map(|(name, url)| ConfiguredFeed {
+                name,
+                url,
+                group: name,
+                ranked: false,
+            })
+            .collect();
+        let rows = store.sync_feeds(&configured, now).unwrap();
+        let (sender, receiver) = mpsc::channel::<Done>(n_feeds);
+        for (index, row) in rows.into_iter().enumerate() {
+            let done = Done {
+                job: Job {
+                    url: row.url.clone(),
+                    validators: Validators::default(),
+                    members: vec![Member {
+                        row,
+                        interval: Duration::from_secs(3600),
+                    }],
+                },
+                result: Ok(Success::Modified {
+                    status: 200,
+                    moved_to: None,
+                    validators: Validators::default(),
+                    hints: ServerHints::default(),
+                    feed: feed_of(index, text_bytes),
+                }),
+            };
+            sender.blocking_send(done).unwrap();
+        }
+        drop(sender);
+        let commits = Commits {
+            reader: Mutex::new(Store::open(&path).unwrap()),
+            seen: Mutex::new(Vec::new()),
+        };
+        let outcomes = write_results(&mut store, receiver, now, n_feeds, &commits, limits).unwrap();
+        assert_eq!(outcomes.len(), n_feeds);
+        commits.batch_sizes()
+    }
+
+    #[test]
+    fn a_batch_takes_every_waiting_result_up_to_its_feed_limit() {
+        let limits = BatchLimits {
+            feeds: 3,
+            text: 4 << 20,
+        };
+        assert_eq!(batches(7, 1000, limits), [3, 3, 1]);
+        assert_eq!(batches(7, 1000, BATCH_LIMITS), [7]);
+    }
+
+    #[test]
+    fn a_batch_commits_once_a_feed_takes_its_text_past_the_limit() {
+        let limits = BatchLimits {
+            feeds: 128,
+            text: 2500,
+        };
+        // 1000 bytes a feed: the third takes the batch to 3000.
+        assert_eq!(batches(7, 1000, limits), [3, 3, 1]);
+        // A feed bigger than the limit is a batch of its own.
+        assert_eq!(batches(3, 5000, limits), [1, 1, 1]);
+        // The real limit, 4 MiB: the fourth feed of a little over 1 MiB passes it.
+        assert_eq!(batches(7, (1 << 20) + 20_000, BATCH_LIMITS), [4, 3]);
+    }
 }

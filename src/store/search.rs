@@ -137,6 +137,11 @@ pub(super) struct PlainText {
 }
 
 impl PlainText {
+    /// The bytes of text held.
+    pub(super) fn len(&self) -> usize {
+        self.title.len() + self.summary.len() + self.content.len()
+    }
+
     /// The indexed text of an entry whose summary and content are HTML.
     pub(super) fn of(
         title: Option<&str>,

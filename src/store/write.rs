@@ -106,6 +106,8 @@ pub struct Batch<'a> {
     tx: Transaction<'a>,
     /// Search-index rows to write at commit, in order.
     search: Vec<PendingSearch>,
+    /// The bytes of text in `search`.
+    search_bytes: usize,
     /// The id the next new entry gets (and its story, when it starts one); read on first use.
     next_id: Option<i64>,
     work: Work,
@@ -148,6 +150,7 @@ impl Store {
         Ok(Batch {
             tx,
             search: Vec::new(),
+            search_bytes: 0,
             next_id: None,
             work: Work::default(),
             last_work: &mut self.last_work,
@@ -408,6 +411,7 @@ impl<'a> Batch<'a> {
                 counts.changed += 1;
             }
             stories::settle(tx, headlines, &written, keys, &placement, work)?;
+            self.search_bytes += ready.text.len();
             self.search.push(PendingSearch {
                 entry_id,
                 replacing: !written.is_new,
@@ -518,6 +522,11 @@ impl<'a> Batch<'a> {
             params![feed_id.0, now.unix(), message],
         )?;
         Ok(())
+    }
+
+    /// The bytes of plain text the batch will write into the search index at commit.
+    pub fn search_bytes(&self) -> usize {
+        self.search_bytes
     }
 
     /// Writes the batch's search words, then commits everything.
