@@ -174,10 +174,43 @@ pub enum PipelineError {
 
 /// One URL to fetch, and the feeds that share it (the same URL configured twice is fetched
 /// once, SPEC §3.7).
+///
+/// A job is held for every due feed from the start of a run to its end, so it holds no copy
+/// of what its feeds hold: the URL is the first feed's, and a second feed of the same URL,
+/// which is rare, is the only reason for a list.
 struct Job {
-    url: Url,
-    validators: Validators,
-    members: Vec<Member>,
+    first: Member,
+    others: Vec<Member>,
+    /// Whether to send the feeds' validators: only when they all hold the same ones.
+    conditional: bool,
+}
+
+impl Job {
+    /// The URL to request.
+    fn url(&self) -> &Url {
+        &self.first.row.url
+    }
+
+    /// The validators to send.
+    fn validators(&self) -> Validators {
+        if self.conditional {
+            self.first.row.validators.clone()
+        } else {
+            Validators::default()
+        }
+    }
+
+    fn members(&self) -> impl Iterator<Item = &Member> {
+        std::iter::once(&self.first).chain(&self.others)
+    }
+
+    fn len(&self) -> usize {
+        1 + self.others.len()
+    }
+
+    fn into_members(self) -> impl Iterator<Item = Member> {
+        std::iter::once(self.first).chain(self.others)
+    }
 }
 
 /// A feed waiting for its URL's result.
@@ -239,24 +272,30 @@ impl From<ParseError> for Failure {
 /// Groups the due feeds by the URL to request, in configuration order. Feeds sharing a URL
 /// send validators only when they all hold the same ones: a 304 must be true for each.
 fn plan_jobs(members: Vec<Member>) -> Vec<Job> {
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut job_of: HashMap<Url, usize> = HashMap::with_capacity(members.len());
-    for member in members {
-        match job_of.get(&member.row.url).map(|&index| &mut jobs[index]) {
+    // Each feed's job, numbered in order of first appearance.
+    let mut job_of: Vec<usize> = Vec::with_capacity(members.len());
+    let mut n_jobs = 0;
+    {
+        let mut by_url: HashMap<&Url, usize> = HashMap::with_capacity(members.len());
+        for member in &members {
+            job_of.push(*by_url.entry(&member.row.url).or_insert_with(|| {
+                n_jobs += 1;
+                n_jobs - 1
+            }));
+        }
+    }
+    let mut jobs: Vec<Job> = Vec::with_capacity(n_jobs);
+    for (member, job) in members.into_iter().zip(job_of) {
+        match jobs.get_mut(job) {
             Some(job) => {
-                if job.validators != member.row.validators {
-                    job.validators = Validators::default();
-                }
-                job.members.push(member);
+                job.conditional &= job.first.row.validators == member.row.validators;
+                job.others.push(member);
             }
-            None => {
-                job_of.insert(member.row.url.clone(), jobs.len());
-                jobs.push(Job {
-                    url: member.row.url.clone(),
-                    validators: member.row.validators.clone(),
-                    members: vec![member],
-                });
-            }
+            None => jobs.push(Job {
+                first: member,
+                others: Vec::new(),
+                conditional: true,
+            }),
         }
     }
     jobs
@@ -377,7 +416,7 @@ async fn fetch_all(
         let parsing = Arc::clone(&parsing);
         tasks.spawn(async move {
             let _slot = slot;
-            let fetched = fetcher.fetch(&job.url, &job.validators).await;
+            let fetched = fetcher.fetch(job.url(), &job.validators()).await;
             // A parsed feed takes several times the memory of its body: parse only as many
             // as the writer can soon take, and hold the permit until it has one.
             let _parsing = parsing.acquire_owned().await.ok();
@@ -446,8 +485,8 @@ fn write_results(
         let mut batch = store.batch()?;
         let mut next = Some(first);
         while let Some(Done { job, result }) = next.take() {
-            let mut results = Vec::with_capacity(job.members.len());
-            for member in &job.members {
+            let mut results = Vec::with_capacity(job.len());
+            for member in job.members() {
                 results.push(store_result(&mut batch, member, &result, now)?);
             }
             // The parsed feed goes now; the batch keeps only what it writes at commit.
@@ -459,10 +498,11 @@ fn write_results(
         }
         batch.commit()?;
         for (job, results) in stored.drain(..) {
-            for (member, result) in job.members.into_iter().zip(results) {
+            for (member, result) in job.into_members().zip(results) {
+                // (the URL requested: the feeds of a job share it)
                 let outcome = FeedOutcome {
                     name: member.row.name,
-                    url: job.url.clone(),
+                    url: member.row.url,
                     result,
                 };
                 progress.feed_done(&outcome);
@@ -626,12 +666,12 @@ mod tests {
         for (index, row) in rows.into_iter().enumerate() {
             let done = Done {
                 job: Job {
-                    url: row.url.clone(),
-                    validators: Validators::default(),
-                    members: vec![Member {
+                    first: Member {
                         row,
                         interval: Duration::from_secs(3600),
-                    }],
+                    },
+                    others: Vec::new(),
+                    conditional: true,
                 },
                 result: Ok(Success::Modified {
                     status: 200,
@@ -651,6 +691,60 @@ mod tests {
         let outcomes = write_results(&mut store, receiver, now, n_feeds, &commits, limits).unwrap();
         assert_eq!(outcomes.len(), n_feeds);
         commits.batch_sizes()
+    }
+
+    fn member(id: i64, url: &str, etag: Option<&str>) -> Member {
+        Member {
+            row: FeedRow {
+                id: FeedId(id),
+                name: format!("feed{id}"),
+                url: Url::parse(url).unwrap(),
+                validators: Validators {
+                    etag: etag.map(str::to_string),
+                    last_modified: None,
+                },
+                next_check_at: Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap(),
+                consecutive_errors: 0,
+                gone: false,
+            },
+            interval: Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn feeds_of_one_url_are_one_job_that_sends_validators_only_if_they_all_hold_them() {
+        let jobs = plan_jobs(vec![
+            member(1, "https://a.example/feed", Some("x")),
+            member(2, "https://b.example/feed", Some("b")),
+            member(3, "https://a.example/feed", Some("y")),
+            member(4, "https://b.example/feed", Some("b")),
+            member(5, "https://c.example/feed", None),
+        ]);
+        let plan: Vec<(&str, Vec<i64>, Validators)> = jobs
+            .iter()
+            .map(|job| {
+                let ids = job.members().map(|member| member.row.id.0).collect();
+                (job.url().as_str(), ids, job.validators())
+            })
+            .collect();
+        let etag = |value: &str| Validators {
+            etag: Some(value.to_string()),
+            last_modified: None,
+        };
+        assert_eq!(
+            plan,
+            [
+                ("https://a.example/feed", vec![1, 3], Validators::default()),
+                ("https://b.example/feed", vec![2, 4], etag("b")),
+                ("https://c.example/feed", vec![5], Validators::default()),
+            ]
+        );
+        let ids: Vec<i64> = jobs
+            .into_iter()
+            .flat_map(Job::into_members)
+            .map(|member| member.row.id.0)
+            .collect();
+        assert_eq!(ids, [1, 3, 2, 4, 5]);
     }
 
     #[test]
