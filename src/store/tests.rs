@@ -637,6 +637,20 @@ const MATCHINGS: [Matching; 6] = [
     Matching::Capped,
 ];
 
+/// Records three unrelated headlines, newer than those a test matches: in these tests' index
+/// capped at 20 (entries and words), they push the older headlines out.
+fn record_newer_unrelated_headlines(store: &mut Store, feed: FeedId) {
+    let newer = [
+        "Kernel maintainers schedule the next long term release",
+        "Browser vendors agree on a common extension format",
+        "Database engine adds a faster write ahead log",
+    ];
+    for (index, title) in newer.into_iter().enumerate() {
+        let filler = entry(&format!("k:filler{index}"), title, "2026-11-28T11:00:00Z");
+        record(store, feed, vec![filler]);
+    }
+}
+
 fn side_entry(key: &str, side: Side) -> ParsedEntry {
     ParsedEntry {
         key: EntryKey(key.to_string()),
@@ -721,15 +735,7 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
         }
         Matching::Capped => {
             record(&mut store, one, vec![side_entry("k:One", first)]);
-            let newer = [
-                "Kernel maintainers schedule the next long term release",
-                "Browser vendors agree on a common extension format",
-                "Database engine adds a faster write ahead log",
-            ];
-            for (index, title) in newer.into_iter().enumerate() {
-                let filler = entry(&format!("k:filler{index}"), title, "2026-11-28T11:00:00Z");
-                record(&mut store, one, vec![filler]);
-            }
+            record_newer_unrelated_headlines(&mut store, one);
         }
         Matching::Reopened => {
             record(&mut store, one, vec![side_entry("k:One", first)]);
@@ -785,15 +791,7 @@ fn a_window_partly_before_the_index_is_matched_in_both_parts() {
         ..patch_tuesday("", "https://one.example/old", "2026-11-26T10:00:00Z")
     };
     record(&mut fixture.store, one, vec![side_entry("k:old", old)]);
-    let newer = [
-        "Kernel maintainers schedule the next long term release",
-        "Browser vendors agree on a common extension format",
-        "Database engine adds a faster write ahead log",
-    ];
-    for (index, title) in newer.into_iter().enumerate() {
-        let filler = entry(&format!("k:filler{index}"), title, "2026-11-28T11:00:00Z");
-        record(&mut fixture.store, one, vec![filler]);
-    }
+    record_newer_unrelated_headlines(&mut fixture.store, one);
     // Held in memory; the third's window reaches back past what the index holds.
     let second = patch_tuesday("", "https://two.example/b", "2026-11-28T11:30:00Z");
     record(&mut fixture.store, two, vec![side_entry("k:Two", second)]);
