@@ -289,11 +289,25 @@ impl Loaded {
     }
 
     fn add(&mut self, entry_id: i64, published: i64, group: &str, headline: &Headline) {
-        let n_groups = u32::try_from(self.group_ids.len()).unwrap_or(u32::MAX);
-        let group = *self.group_ids.entry(group.to_string()).or_insert(n_groups);
+        let group = self.group_id(group);
+        let ids = self.word_ids_of(headline);
+        self.push_slot(entry_id, published, group, ids);
+    }
+
+    /// The number of a group's name (a new name is numbered).
+    fn group_id(&mut self, group: &str) -> u32 {
+        if let Some(&id) = self.group_ids.get(group) {
+            return id;
+        }
+        let id = u32::try_from(self.group_ids.len()).unwrap_or(u32::MAX);
+        self.group_ids.insert(group.to_string(), id);
+        id
+    }
+
+    /// Indexes an entry's headline, given as its sorted word numbers.
+    fn push_slot(&mut self, entry_id: i64, published: i64, group: u32, ids: Vec<u32>) {
         let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
         let start = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
-        let ids = self.word_ids_of(headline);
         for &id in &ids {
             self.postings[id as usize].push(slot);
         }
@@ -427,7 +441,6 @@ impl Loaded {
             if slot.published < covers_from {
                 continue;
             }
-            let start = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
             let old_ids = &old.words[slot.start as usize..(slot.start + slot.len) as usize];
             let mut ids = Vec::with_capacity(old_ids.len());
             for &old_id in old_ids {
@@ -446,33 +459,11 @@ impl Loaded {
                 ids.push(id);
             }
             ids.sort_unstable();
-            let new_slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-            for &id in &ids {
-                self.postings[id as usize].push(new_slot);
-            }
             let group_name = group_names
                 .get(slot.group as usize)
                 .map_or("", String::as_str);
-            let n_groups = u32::try_from(self.group_ids.len()).unwrap_or(u32::MAX);
-            let group = match self.group_ids.get(group_name) {
-                Some(&group) => group,
-                None => {
-                    self.group_ids.insert(group_name.to_string(), n_groups);
-                    n_groups
-                }
-            };
-            self.slots.push(Slot {
-                entry_id: slot.entry_id,
-                published: slot.published,
-                group,
-                start,
-                len: slot.len,
-                live: true,
-            });
-            self.word_bits.push(word_bits(&ids));
-            self.words.extend(ids);
-            self.shared.push(0);
-            self.slot_of.insert(slot.entry_id, new_slot);
+            let group = self.group_id(group_name);
+            self.push_slot(slot.entry_id, slot.published, group, ids);
         }
     }
 }
