@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
-use crate::model::{FeedId, ServerHints, Timestamp, Validators};
+use crate::model::{ServerHints, Timestamp, Validators};
 use crate::parse::{self, ParseError};
 use crate::schedule::{self, PollHints};
 use crate::store::{Batch, ConfiguredFeed, EntryCounts, FeedRow, PreparedFeed, Store, StoreError};
@@ -88,56 +88,44 @@ pub enum FeedResult {
     },
 }
 
-/// Every outcome of a run, in configuration order.
+/// What a run did: counts over every fetched feed, and the feeds that failed.
+///
+/// A run keeps no record of each feed that succeeded (the progress callback sees every
+/// outcome as it happens), so the memory it holds at the end does not grow with the number
+/// of feeds that succeeded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunReport {
-    /// One per fetched feed; feeds that were not due are absent.
-    pub outcomes: Vec<FeedOutcome>,
+    /// Feeds fetched; feeds that were not due are not counted.
+    pub n_fetched: usize,
+    /// Feeds that returned a new body.
+    pub n_updated: usize,
+    /// Feeds that answered 304.
+    pub n_not_modified: usize,
+    /// Entries over the feeds updated.
+    pub entries: EntryCounts,
+    /// The feeds that failed, in configuration order.
+    pub failures: Vec<FeedOutcome>,
 }
 
 impl RunReport {
-    /// Feeds that returned a new body.
-    pub fn n_updated(&self) -> usize {
-        self.count(|result| matches!(result, FeedResult::Updated(_)))
-    }
-
-    /// Feeds that answered 304.
-    pub fn n_not_modified(&self) -> usize {
-        self.count(|result| matches!(result, FeedResult::NotModified))
-    }
-
     /// Feeds that failed.
     pub fn n_failed(&self) -> usize {
-        self.count(|result| matches!(result, FeedResult::Failed { .. }))
+        self.failures.len()
     }
 
-    /// Entries stored for the first time.
-    pub fn n_new_entries(&self) -> usize {
-        self.totals().new
-    }
-
-    /// Entries updated in place.
-    pub fn n_changed_entries(&self) -> usize {
-        self.totals().changed
-    }
-
-    fn totals(&self) -> EntryCounts {
-        let mut totals = EntryCounts::default();
-        for outcome in &self.outcomes {
-            if let FeedResult::Updated(counts) = outcome.result {
-                totals.new += counts.new;
-                totals.changed += counts.changed;
-                totals.unchanged += counts.unchanged;
+    /// Counts one feed's result (the caller keeps a failure).
+    fn count(&mut self, result: &FeedResult) {
+        self.n_fetched += 1;
+        match result {
+            FeedResult::Updated(counts) => {
+                self.n_updated += 1;
+                self.entries.new += counts.new;
+                self.entries.changed += counts.changed;
+                self.entries.unchanged += counts.unchanged;
             }
+            FeedResult::NotModified => self.n_not_modified += 1,
+            FeedResult::Failed { .. } => {}
         }
-        totals
-    }
-
-    fn count(&self, wanted: impl Fn(&FeedResult) -> bool) -> usize {
-        self.outcomes
-            .iter()
-            .filter(|outcome| wanted(&outcome.result))
-            .count()
     }
 }
 
@@ -175,11 +163,12 @@ pub enum PipelineError {
 /// One URL to fetch, and the feeds that share it (the same URL configured twice is fetched
 /// once, SPEC §3.7).
 ///
-/// A job is held for every due feed from the start of a run to its end, so it holds no copy
-/// of what its feeds hold: the URL is the first feed's, and a second feed of the same URL,
-/// which is rare, is the only reason for a list.
+/// A job is held for every due feed from the start of a run until its result is stored, so
+/// it holds no copy of what its feeds hold: the URL is the first feed's, and a second feed of
+/// the same URL, which is rare, is the only reason for a list. The first feed is boxed: the
+/// list of jobs still to start stays small, and a feed's memory goes as soon as it is done.
 struct Job {
-    first: Member,
+    first: Box<Member>,
     others: Vec<Member>,
     /// Whether to send the feeds' validators: only when they all hold the same ones.
     conditional: bool,
@@ -201,7 +190,7 @@ impl Job {
     }
 
     fn members(&self) -> impl Iterator<Item = &Member> {
-        std::iter::once(&self.first).chain(&self.others)
+        std::iter::once(&*self.first).chain(&self.others)
     }
 
     fn len(&self) -> usize {
@@ -209,7 +198,7 @@ impl Job {
     }
 
     fn into_members(self) -> impl Iterator<Item = Member> {
-        std::iter::once(self.first).chain(self.others)
+        std::iter::once(*self.first).chain(self.others)
     }
 }
 
@@ -217,6 +206,8 @@ impl Job {
 struct Member {
     row: FeedRow,
     interval: Duration,
+    /// Its place among the feeds of the run, in configuration order.
+    position: usize,
 }
 
 /// What a fetch task hands the writer.
@@ -292,7 +283,7 @@ fn plan_jobs(members: Vec<Member>) -> Vec<Job> {
                 job.others.push(member);
             }
             None => jobs.push(Job {
-                first: member,
+                first: Box::new(member),
                 others: Vec::new(),
                 conditional: true,
             }),
@@ -331,12 +322,14 @@ pub fn fetch_feeds(
         .zip(&config.feeds)
         .filter(|(_, spec)| options.only.is_empty() || options.only.contains(&spec.name))
         .filter(|(row, _)| !row.gone && (options.force || row.next_check_at <= now))
-        .map(|(row, spec)| Member {
+        .enumerate()
+        .map(|(position, (row, spec))| Member {
             row,
             interval: spec.interval,
+            position,
         })
         .collect();
-    let order: Vec<FeedId> = due.iter().map(|member| member.row.id).collect();
+    let n_feeds = due.len();
     let jobs = plan_jobs(due);
     if jobs.is_empty() {
         return Ok(RunReport::default());
@@ -363,14 +356,13 @@ pub fn fetch_feeds(
             message: error.to_string(),
         })?;
 
-    let n_feeds = order.len();
     progress.start(n_feeds);
     let checkpointer = store.begin_bulk_writes()?;
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
-    let outcomes = std::thread::scope(|scope| {
-        let writer = scope
-            .spawn(|| write_results(&mut *store, receiver, now, n_feeds, progress, BATCH_LIMITS));
+    let report = std::thread::scope(|scope| {
+        let writer =
+            scope.spawn(|| write_results(&mut *store, receiver, now, progress, BATCH_LIMITS));
         runtime.block_on(fetch_all(Arc::new(fetcher), jobs, sender, in_flight));
         match writer.join() {
             Ok(result) => result,
@@ -379,17 +371,7 @@ pub fn fetch_feeds(
     });
     drop(checkpointer);
     store.end_bulk_writes()?;
-    let mut outcomes = outcomes?;
-    // Report in configuration order, whatever order the network finished in.
-    let place: HashMap<FeedId, usize> = order
-        .iter()
-        .enumerate()
-        .map(|(index, &id)| (id, index))
-        .collect();
-    outcomes.sort_by_key(|(feed_id, _)| place.get(feed_id).copied());
-    Ok(RunReport {
-        outcomes: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-    })
+    Ok(report?)
 }
 
 /// Fetches and parses every job concurrently, sending each result to the writer. At most
@@ -475,11 +457,12 @@ fn write_results(
     store: &mut Store,
     mut receiver: mpsc::Receiver<Done>,
     now: Timestamp,
-    expected: usize,
     progress: &dyn Progress,
     limits: BatchLimits,
-) -> Result<Vec<(FeedId, FeedOutcome)>, StoreError> {
-    let mut outcomes = Vec::with_capacity(expected);
+) -> Result<RunReport, StoreError> {
+    let mut report = RunReport::default();
+    // (each with its feed's position, to put them in configuration order)
+    let mut failures: Vec<(usize, FeedOutcome)> = Vec::new();
     let mut stored: Vec<(Job, Vec<FeedResult>)> = Vec::with_capacity(limits.feeds);
     while let Some(first) = receiver.blocking_recv() {
         let mut batch = store.batch()?;
@@ -506,11 +489,17 @@ fn write_results(
                     result,
                 };
                 progress.feed_done(&outcome);
-                outcomes.push((member.row.id, outcome));
+                report.count(&outcome.result);
+                if matches!(outcome.result, FeedResult::Failed { .. }) {
+                    failures.push((member.position, outcome));
+                }
             }
         }
     }
-    Ok(outcomes)
+    // Configuration order, whatever order the network finished in.
+    failures.sort_by_key(|(position, _)| *position);
+    report.failures = failures.into_iter().map(|(_, outcome)| outcome).collect();
+    Ok(report)
 }
 
 /// Stores one feed's share of a fetch result and schedules its next check.
@@ -590,7 +579,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::model::{Engagement, EntryKey, ParsedEntry, ParsedFeed};
+    use crate::model::{Engagement, EntryKey, FeedId, ParsedEntry, ParsedFeed};
 
     /// Records, as each feed is reported, how many entries another connection sees
     /// committed: the feeds reported with one count were stored by one transaction.
@@ -640,13 +629,10 @@ mod tests {
         })
     }
 
-    /// Stores `n_feeds` results, every one already waiting, within `limits`: returns how
-    /// many feeds each transaction held.
-    fn batches(n_feeds: usize, text_bytes: usize, limits: BatchLimits) -> Vec<usize> {
+    /// A database in a temporary folder with `n_feeds` feeds configured: `feed0`, `feed1`…
+    fn store_with_feeds(n_feeds: usize) -> (tempfile::TempDir, Store, Vec<FeedRow>) {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("frontpage.db");
-        let mut store = Store::open(&path).unwrap();
-        let now = Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap();
+        let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
         let urls: Vec<Url> = (0..n_feeds)
             .map(|index| Url::parse(&format!("https://example.org/{index}.xml")).unwrap())
             .collect();
@@ -661,36 +647,118 @@ mod tests {
                 ranked: false,
             })
             .collect();
-        let rows = store.sync_feeds(&configured, now).unwrap();
+        let rows = store.sync_feeds(&configured, now()).unwrap();
+        (dir, store, rows)
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap()
+    }
+
+    /// The result of the feed at `position` among the run's feeds.
+    fn done(row: FeedRow, position: usize, result: Result<Success, Failure>) -> Done {
+        Done {
+            job: Job {
+                first: Box::new(Member {
+                    row,
+                    interval: Duration::from_secs(3600),
+                    position,
+                }),
+                others: Vec::new(),
+                conditional: true,
+            },
+            result,
+        }
+    }
+
+    /// Stores `n_feeds` results, every one already waiting, within `limits`: returns how
+    /// many feeds each transaction held.
+    fn batches(n_feeds: usize, text_bytes: usize, limits: BatchLimits) -> Vec<usize> {
+        let (dir, mut store, rows) = store_with_feeds(n_feeds);
         let (sender, receiver) = mpsc::channel::<Done>(n_feeds);
         for (index, row) in rows.into_iter().enumerate() {
-            let done = Done {
-                job: Job {
-                    first: Member {
-                        row,
-                        interval: Duration::from_secs(3600),
-                    },
-                    others: Vec::new(),
-                    conditional: true,
-                },
-                result: Ok(Success::Modified {
-                    status: 200,
-                    moved_to: None,
-                    validators: Validators::default(),
-                    hints: ServerHints::default(),
-                    feed: feed_of(index, text_bytes),
-                }),
-            };
-            sender.blocking_send(done).unwrap();
+            let result = Ok(Success::Modified {
+                status: 200,
+                moved_to: None,
+                validators: Validators::default(),
+                hints: ServerHints::default(),
+                feed: feed_of(index, text_bytes),
+            });
+            sender.blocking_send(done(row, index, result)).unwrap();
         }
         drop(sender);
         let commits = Commits {
-            reader: Mutex::new(Store::open(&path).unwrap()),
+            reader: Mutex::new(Store::open(&dir.path().join("frontpage.db")).unwrap()),
             seen: Mutex::new(Vec::new()),
         };
-        let outcomes = write_results(&mut store, receiver, now, n_feeds, &commits, limits).unwrap();
-        assert_eq!(outcomes.len(), n_feeds);
+        let report = write_results(&mut store, receiver, now(), &commits, limits).unwrap();
+        assert_eq!(report.n_updated, n_feeds);
         commits.batch_sizes()
+    }
+
+    #[test]
+    fn a_report_counts_every_feed_and_lists_the_failures_in_configuration_order() {
+        let (_dir, mut store, rows) = store_with_feeds(5);
+        let failure = |message: &str| {
+            Err(Failure {
+                message: message.to_string(),
+                http_status: None,
+                hints: ServerHints::default(),
+                gone: false,
+            })
+        };
+        let not_modified = || {
+            Ok(Success::NotModified {
+                moved_to: None,
+                validators: Validators::default(),
+                hints: ServerHints::default(),
+            })
+        };
+        let mut results: Vec<Option<Result<Success, Failure>>> = vec![
+            Some(not_modified()),
+            Some(failure("first")),
+            Some(Ok(Success::Modified {
+                status: 200,
+                moved_to: None,
+                validators: Validators::default(),
+                hints: ServerHints::default(),
+                feed: feed_of(2, 100),
+            })),
+            Some(failure("second")),
+            Some(failure("third")),
+        ];
+        let (sender, receiver) = mpsc::channel::<Done>(5);
+        // (the network finishes in another order than the configuration's)
+        let mut rows: Vec<Option<FeedRow>> = rows.into_iter().map(Some).collect();
+        for position in [4, 3, 0, 2, 1] {
+            let (row, result) = (rows[position].take(), results[position].take());
+            sender
+                .blocking_send(done(row.unwrap(), position, result.unwrap()))
+                .unwrap();
+        }
+        drop(sender);
+        let report = write_results(&mut store, receiver, now(), &NoProgress, BATCH_LIMITS).unwrap();
+        assert_eq!(
+            (report.n_fetched, report.n_updated, report.n_not_modified),
+            (5, 1, 1)
+        );
+        assert_eq!(report.entries.new, 1);
+        let failures: Vec<(&str, &FeedResult)> = report
+            .failures
+            .iter()
+            .map(|outcome| (outcome.name.as_str(), &outcome.result))
+            .collect();
+        let failed = |message: &str| FeedResult::Failed {
+            message: message.to_string(),
+        };
+        assert_eq!(
+            failures,
+            [
+                ("feed1", &failed("first")),
+                ("feed3", &failed("second")),
+                ("feed4", &failed("third")),
+            ]
+        );
     }
 
     fn member(id: i64, url: &str, etag: Option<&str>) -> Member {
@@ -708,6 +776,7 @@ mod tests {
                 gone: false,
             },
             interval: Duration::from_secs(3600),
+            position: id as usize,
         }
     }
 

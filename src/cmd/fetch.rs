@@ -80,7 +80,7 @@ fn print_report(context: &Context, report: &RunReport) {
     if output.quiet {
         return;
     }
-    for outcome in &report.outcomes {
+    for outcome in &report.failures {
         if let FeedResult::Failed { message } = &outcome.result {
             eprintln!("frontpage: {} ({}): {message}", outcome.name, outcome.url);
         }
@@ -88,11 +88,11 @@ fn print_report(context: &Context, report: &RunReport) {
     if output.interactive || output.verbose > 0 || report.n_failed() > 0 {
         eprintln!(
             "fetched {} feeds: {} updated ({} new entries, {} changed), {} not modified, {} failed",
-            report.outcomes.len(),
-            report.n_updated(),
-            report.n_new_entries(),
-            report.n_changed_entries(),
-            report.n_not_modified(),
+            report.n_fetched,
+            report.n_updated,
+            report.entries.new,
+            report.entries.changed,
+            report.n_not_modified,
             report.n_failed(),
         );
     }
