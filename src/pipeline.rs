@@ -315,8 +315,8 @@ pub fn fetch_feeds(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<RunReport, PipelineError> {
-    let configured = configured_feeds(config);
-    let rows = store.sync_feeds(&configured, now)?;
+    // (the list of configured feeds goes as soon as the store has them)
+    let rows = store.sync_feeds(&configured_feeds(config), now)?;
     let due: Vec<Member> = rows
         .into_iter()
         .zip(&config.feeds)
