@@ -1,4 +1,4 @@
-//! One fetch run: due feeds → concurrent fetch → parse → store, one outcome per feed.
+//! One fetch run: due feeds → concurrent fetch → parse → store, and a report of the run.
 //!
 //! The network side runs on a single-threaded tokio runtime, many feeds at once, and does
 //! everything about a feed that needs no database: parsing, and preparing each entry for
@@ -307,7 +307,7 @@ pub fn configured_feeds(config: &Config) -> Vec<ConfiguredFeed<'_>> {
 }
 
 /// Fetches the due feeds of `config` (all selected feeds with `force`), stores what they
-/// return and reports one outcome per fetched feed.
+/// return and reports what happened (counts, and the feeds that failed).
 pub fn fetch_feeds(
     store: &mut Store,
     config: &Config,
