@@ -93,6 +93,17 @@ struct Loaded {
     word_bits: Vec<u64>,
 }
 
+/// Gives `number` (of a slot or a word) its number after a shrink, or says it was dropped.
+fn renumber(number: &mut u32, new_numbers: &[Option<u32>]) -> bool {
+    match new_numbers[*number as usize] {
+        Some(new) => {
+            *number = new;
+            true
+        }
+        None => false,
+    }
+}
+
 /// A word's bit in a headline's [`word_bits`].
 fn word_bit(id: u32) -> u64 {
     1 << (id % 64)
@@ -446,29 +457,10 @@ impl Loaded {
         let new_words = self.compact_words();
         // (a posting of a kept word is of a kept slot or of a dropped one)
         for postings in &mut self.postings {
-            postings.retain_mut(|slot| match new_slots[*slot as usize] {
-                Some(new) => {
-                    *slot = new;
-                    true
-                }
-                None => false,
-            });
+            postings.retain_mut(|slot| renumber(slot, &new_slots));
         }
-        self.slot_of
-            .retain(|_, slot| match new_slots[*slot as usize] {
-                Some(new) => {
-                    *slot = new;
-                    true
-                }
-                None => false,
-            });
-        self.word_ids.retain(|_, id| match new_words[*id as usize] {
-            Some(new) => {
-                *id = new;
-                true
-            }
-            None => false,
-        });
+        self.slot_of.retain(|_, slot| renumber(slot, &new_slots));
+        self.word_ids.retain(|_, id| renumber(id, &new_words));
     }
 
     /// Moves the live slots published since `covers_from` to the front, with their words, in
