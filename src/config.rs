@@ -141,10 +141,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let source = Source { text, path };
     let raw = match read_in_pieces(text) {
         Some(raw) => raw,
-        None => toml::from_str(text).map_err(|error| {
-            let span = error.span().unwrap_or(0..0);
-            source.invalid(span, error.message().trim_end().to_string())
-        })?,
+        None => source.read_whole()?,
     };
     source.validate(raw)
 }
@@ -750,6 +747,14 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
+    /// The whole file read at once, or the TOML reader's error at its place.
+    fn read_whole(&self) -> Result<RawConfig, ConfigError> {
+        toml::from_str(self.text).map_err(|error| {
+            let span = error.span().unwrap_or(0..0);
+            self.invalid(span, error.message().trim_end().to_string())
+        })
+    }
+
     /// Raw sections become the validated [`Config`].
     fn validate(&self, raw: RawConfig) -> Result<Config, ConfigError> {
         let settings = self.settings(raw.settings)?;
@@ -1099,11 +1104,7 @@ mod tests {
             text,
             path: Path::new("feeds.toml"),
         };
-        let raw: RawConfig = toml::from_str(text).map_err(|error| {
-            let span = error.span().unwrap_or(0..0);
-            source.invalid(span, error.message().trim_end().to_string())
-        })?;
-        source.validate(raw)
+        source.validate(source.read_whole()?)
     }
 
     /// A file of `n` feeds after a `[settings]` table, each feed written in one of several

@@ -106,8 +106,6 @@ pub struct Batch<'a> {
     tx: Transaction<'a>,
     /// Search-index rows to write at commit, in order.
     search: Vec<PendingSearch>,
-    /// The bytes of text in `search`.
-    search_bytes: usize,
     /// The id the next new entry gets (and its story, when it starts one); read on first use.
     next_id: Option<i64>,
     work: Work,
@@ -150,7 +148,6 @@ impl Store {
         Ok(Batch {
             tx,
             search: Vec::new(),
-            search_bytes: 0,
             next_id: None,
             work: Work::default(),
             last_work: &mut self.last_work,
@@ -411,7 +408,6 @@ impl<'a> Batch<'a> {
                 counts.changed += 1;
             }
             stories::settle(tx, headlines, &written, keys, &placement, work)?;
-            self.search_bytes += ready.text.len();
             self.search.push(PendingSearch {
                 entry_id,
                 replacing: !written.is_new,
@@ -526,7 +522,7 @@ impl<'a> Batch<'a> {
 
     /// The bytes of plain text the batch will write into the search index at commit.
     pub fn search_bytes(&self) -> usize {
-        self.search_bytes
+        self.search.iter().map(|pending| pending.text.len()).sum()
     }
 
     /// Writes the batch's search words, then commits everything.
