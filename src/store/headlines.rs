@@ -198,6 +198,26 @@ impl HeadlineIndex {
         }))
     }
 
+    /// The `n` words of `headline` that the most headlines the index holds have, most common
+    /// first (a word it has never seen counts as held by none): the recent headlines stand
+    /// for the older ones, whose rows a match through `title_words` can then skip for these
+    /// words. Nothing when the index is not loaded.
+    pub(super) fn commonest<'h>(&self, headline: &'h Headline, n: usize) -> Vec<&'h str> {
+        let Some(loaded) = &self.loaded else {
+            return Vec::new();
+        };
+        let held_by = |word: &str| {
+            loaded
+                .word_ids
+                .get(word)
+                .map_or(0, |&id| loaded.postings[id as usize].len())
+        };
+        let mut words: Vec<&str> = headline.words().iter().map(String::as_str).collect();
+        words.sort_by_key(|&word| std::cmp::Reverse(held_by(word)));
+        words.truncate(n);
+        words
+    }
+
     /// Records `probe`'s headline (replacing what its entry had), or forgets the entry's
     /// headline when it has none.
     pub(super) fn insert(&mut self, entry_id: i64, probe: Option<&Probe<'_>>) {

@@ -156,6 +156,11 @@ const MIGRATIONS: &[&str] = &[
          SELECT word, published_at, entry_id FROM title_words;
      DROP TABLE title_words;
      ALTER TABLE title_words_11 RENAME TO title_words;",
+    // 12: each `title_words` row carries the word bits of its whole headline
+    // (`stories::stored_word_bit`), so matching through `title_words` can skip the rows of
+    // a headline's commonest words and still tell which entries found may share them. Rows
+    // written before have none (NULL: read as every bit).
+    "ALTER TABLE title_words ADD COLUMN bits INTEGER;",
 ];
 
 /// Work in Rust that follows a migration's SQL, in the same transaction: (version, step).

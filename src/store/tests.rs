@@ -1825,7 +1825,7 @@ fn migration_11_keeps_every_headline_word_without_the_index_by_entry() {
                  entry_id INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
                  PRIMARY KEY (word, published_at, entry_id)
              ) WITHOUT ROWID;
-             INSERT INTO title_words_10 SELECT * FROM title_words;
+             INSERT INTO title_words_10 SELECT word, published_at, entry_id FROM title_words;
              DROP TABLE title_words;
              ALTER TABLE title_words_10 RENAME TO title_words;
              CREATE INDEX title_words_by_entry ON title_words (entry_id);
@@ -1846,6 +1846,136 @@ fn migration_11_keeps_every_headline_word_without_the_index_by_entry() {
         )
         .unwrap();
     assert_eq!((indexes, foreign_keys), (0, 0));
+}
+
+/// A store whose headlines in memory all have "Patch Tuesday" (the commonest words it knows),
+/// with two more feeds, `One` and `Two`, of other groups. Entries published in October lie
+/// before what the index holds: their headlines are matched through `title_words`.
+fn store_knowing_patch_tuesday() -> (Fixture, FeedId, FeedId) {
+    let mut fixture = fixture();
+    fixture.store.headlines = eager_headlines();
+    let urls = ["https://one.example/feed", "https://two.example/feed"]
+        .map(|url| Url::parse(url).unwrap());
+    let rows = fixture
+        .store
+        .sync_feeds(
+            &[
+                configured(
+                    "Example",
+                    &Url::parse("https://example.org/feed.xml").unwrap(),
+                ),
+                configured("One", &urls[0]),
+                configured("Two", &urls[1]),
+            ],
+            at(NOW),
+        )
+        .unwrap();
+    let recent = [
+        "Patch Tuesday brings kernel driver fixes",
+        "Patch Tuesday delayed for printer vendors",
+        "Patch Tuesday adds browser sandbox updates",
+    ];
+    let recent = recent
+        .iter()
+        .enumerate()
+        .map(|(index, title)| entry(&format!("recent-{index}"), title, "2026-11-27T10:00:00Z"))
+        .collect();
+    record(&mut fixture.store, rows[0].id, recent);
+    (fixture, rows[1].id, rows[2].id)
+}
+
+/// The SQLite steps spent storing a Patch Tuesday headline published in October beside `n_old`
+/// October headlines of another group that share only "Patch Tuesday" with it.
+fn steps_to_match_beside_old_headlines_sharing_the_commonest_words(n_old: usize) -> u64 {
+    let (mut fixture, one, two) = store_knowing_patch_tuesday();
+    let old = (0..n_old)
+        .map(|index| {
+            entry(
+                &format!("old-{index}"),
+                &format!("Patch Tuesday recap volume {index}"),
+                "2026-10-10T10:00:00Z",
+            )
+        })
+        .collect();
+    record(&mut fixture.store, one, old);
+    let probe = side_entry("k:probe", patch_tuesday("", "", "2026-10-11T10:00:00Z"));
+    record(&mut fixture.store, two, vec![probe]);
+    fixture.store.last_work().vm_steps
+}
+
+/// Matching through `title_words` reads no rows of the headline's commonest words (by the
+/// headlines in memory): a match must share another word too.
+#[test]
+fn matching_through_title_words_skips_the_rows_of_the_commonest_words() {
+    let few = steps_to_match_beside_old_headlines_sharing_the_commonest_words(10);
+    let many = steps_to_match_beside_old_headlines_sharing_the_commonest_words(400);
+    assert!(few > 0);
+    assert_eq!(few, many, "rows of \"patch\" and \"tuesday\" were read");
+}
+
+/// Two October headlines that share three words, two of them the commonest ("Patch
+/// Tuesday"), join through `title_words`: the word bits of the first one's rows say it may
+/// have the skipped words, whether written now or before migration 12 gave rows their bits.
+#[test]
+fn a_match_through_title_words_may_share_the_skipped_words() {
+    for migrated in [false, true] {
+        let (mut fixture, one, two) = store_knowing_patch_tuesday();
+        let first = Side {
+            group: "one.example",
+            title: "Patch Tuesday fixes Exchange server",
+            ..A
+        };
+        record(
+            &mut fixture.store,
+            one,
+            vec![side_entry(
+                "k:first",
+                Side {
+                    published: "2026-10-10T10:00:00Z",
+                    ..first
+                },
+            )],
+        );
+        if migrated {
+            // Take `title_words` back to version 11's, without bits.
+            fixture
+                .store
+                .conn
+                .execute_batch(
+                    "CREATE TABLE title_words_11 (
+                         word TEXT NOT NULL,
+                         published_at INTEGER NOT NULL,
+                         entry_id INTEGER NOT NULL,
+                         PRIMARY KEY (word, published_at, entry_id)
+                     ) WITHOUT ROWID;
+                     INSERT INTO title_words_11 SELECT word, published_at, entry_id
+                         FROM title_words;
+                     DROP TABLE title_words;
+                     ALTER TABLE title_words_11 RENAME TO title_words;
+                     PRAGMA user_version = 11;",
+                )
+                .unwrap();
+            drop(fixture.store);
+            fixture.store = Store::open(&fixture.path).unwrap();
+            fixture.store.headlines = eager_headlines();
+        }
+        let second = Side {
+            group: "two.example",
+            title: "Patch Tuesday: Exchange emergency mitigation released",
+            published: "2026-10-11T10:00:00Z",
+            ..A
+        };
+        record(
+            &mut fixture.store,
+            two,
+            vec![side_entry("k:second", second)],
+        );
+        assert_eq!(
+            story_of_key(&fixture.store, "k:first"),
+            story_of_key(&fixture.store, "k:second"),
+            "rows written before migration 12: {migrated}"
+        );
+    }
 }
 
 #[test]
