@@ -309,9 +309,12 @@ fn matching_stories(
             while let Some(row) = rows.next()? {
                 let posted = shared.entry(row.get(0)?).or_insert(Posted {
                     published: row.get(1)?,
-                    bits: row.get(2)?,
+                    bits: 0,
                     walked: 0,
                 });
+                // (every row of an entry carries the same bits, unless one is older: say
+                // it may have whatever any of them says)
+                posted.bits |= row.get::<_, i64>(2)?;
                 posted.walked += 1;
             }
         }
