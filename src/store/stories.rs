@@ -295,14 +295,19 @@ fn matching_stories(
         // commonest words' rows were most of them). Whether an entry found has a skipped word
         // is read from the word bits its rows carry, then, when they say it may, from the
         // word's own row.
-        let common = headlines.commonest(headline, dedup::MIN_SHARED - 1);
+        // (each with its bit)
+        let common: Vec<(&str, i64)> = headlines
+            .commonest(headline, dedup::MIN_SHARED - 1)
+            .into_iter()
+            .map(|word| (word, stored_word_bit(word)))
+            .collect();
         let mut postings = tx.prepare_cached(
             "SELECT entry_id, published_at, coalesce(bits, -1) FROM title_words
              WHERE word = ?1 AND published_at BETWEEN ?2 AND ?3",
         )?;
         let mut shared: HashMap<i64, Posted> = HashMap::new();
         for word in headline.words() {
-            if common.contains(&word.as_str()) {
+            if common.iter().any(|&(skipped, _)| skipped == word) {
                 continue;
             }
             let mut rows = postings.query(params![word, uncovered.0, uncovered.1])?;
@@ -324,16 +329,17 @@ fn matching_stories(
         )?;
         let mut near: Vec<i64> = Vec::new();
         for (id, posted) in shared {
-            let may_have: Vec<&str> = common
-                .iter()
-                .copied()
-                .filter(|word| posted.bits & stored_word_bit(word) != 0)
-                .collect();
-            if posted.walked + may_have.len() < dedup::MIN_SHARED {
+            let may_have = || {
+                common
+                    .iter()
+                    .filter(|&&(_, bit)| posted.bits & bit != 0)
+                    .map(|&(word, _)| word)
+            };
+            if posted.walked + may_have().count() < dedup::MIN_SHARED {
                 continue;
             }
             let mut count = posted.walked;
-            for word in may_have {
+            for word in may_have() {
                 if count < dedup::MIN_SHARED
                     && has_word.exists(params![word, posted.published, id])?
                 {

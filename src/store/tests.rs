@@ -66,6 +66,27 @@ fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// Configures `others` (name, URL) beside the fixture's own feed, each grouped by its
+    /// URL's host; returns every feed's id, the fixture's first.
+    fn add_feeds(&mut self, others: &[(&str, &str)]) -> Vec<FeedId> {
+        let example = Url::parse("https://example.org/feed.xml").unwrap();
+        let urls: Vec<Url> = others
+            .iter()
+            .map(|(_, url)| Url::parse(url).unwrap())
+            .collect();
+        let mut feeds = vec![configured("Example", &example)];
+        feeds.extend(
+            others
+                .iter()
+                .zip(&urls)
+                .map(|((name, _), url)| configured(name, url)),
+        );
+        let rows = self.store.sync_feeds(&feeds, at(NOW)).unwrap();
+        rows.into_iter().map(|row| row.id).collect()
+    }
+}
+
 fn etag(value: &str) -> Validators {
     Validators {
         etag: Some(value.to_string()),
@@ -533,20 +554,7 @@ fn steps_to_store_one_entry_beside(n_old: usize, eager: bool) -> u64 {
             now,
         )
         .unwrap();
-    let url = Url::parse("https://other.example/feed.xml").unwrap();
-    let rows = fixture
-        .store
-        .sync_feeds(
-            &[
-                configured(
-                    "Example",
-                    &Url::parse("https://example.org/feed.xml").unwrap(),
-                ),
-                configured("Other", &url),
-            ],
-            now,
-        )
-        .unwrap();
+    let feeds = fixture.add_feeds(&[("Other", "https://other.example/feed.xml")]);
     fixture.store.headlines = if eager {
         eager_headlines()
     } else {
@@ -560,7 +568,7 @@ fn steps_to_store_one_entry_beside(n_old: usize, eager: bool) -> u64 {
     fixture
         .store
         .record_fetched(
-            rows[1].id,
+            feeds[1],
             &feed(vec![fresh]),
             &Validators::default(),
             200,
@@ -1024,21 +1032,11 @@ fn patch_tuesday(group: &'static str, link: &'static str, published: &'static st
 #[test]
 fn a_batch_that_does_not_commit_stores_nothing_and_leaves_no_headline_behind() {
     let mut fixture = fixture();
-    let example = Url::parse("https://example.org/feed.xml").unwrap();
-    let url_two = Url::parse("https://two.example/feed").unwrap();
-    let url_three = Url::parse("https://three.example/feed").unwrap();
-    let rows = fixture
-        .store
-        .sync_feeds(
-            &[
-                configured("Example", &example),
-                configured("Two", &url_two),
-                configured("Three", &url_three),
-            ],
-            at(NOW),
-        )
-        .unwrap();
-    let (one, two, three) = (rows[0].id, rows[1].id, rows[2].id);
+    let feeds = fixture.add_feeds(&[
+        ("Two", "https://two.example/feed"),
+        ("Three", "https://three.example/feed"),
+    ]);
+    let (one, two, three) = (feeds[0], feeds[1], feeds[2]);
     let now = at(NOW);
     let first = PreparedFeed::new(feed(vec![side_entry(
         "k:One",
@@ -1052,6 +1050,7 @@ fn a_batch_that_does_not_commit_stores_nothing_and_leaves_no_headline_behind() {
         // Dropped without commit: rolled back.
     }
     assert_eq!(fixture.store.entry_count().unwrap(), 0);
+    let example = Url::parse("https://example.org/feed.xml").unwrap();
     let statuses = fixture
         .store
         .feed_statuses(&[("Example", &example)])
@@ -1085,15 +1084,8 @@ fn a_batch_that_does_not_commit_stores_nothing_and_leaves_no_headline_behind() {
 #[test]
 fn one_batch_stores_several_feeds_and_their_cross_feed_stories_together() {
     let mut fixture = fixture();
-    let url_two = Url::parse("https://two.example/feed").unwrap();
-    let example = Url::parse("https://example.org/feed.xml").unwrap();
-    let mut two_feed = configured("Two", &url_two);
-    two_feed.group = "two.example";
-    let rows = fixture
-        .store
-        .sync_feeds(&[configured("Example", &example), two_feed], at(NOW))
-        .unwrap();
-    let (one, two) = (rows[0].id, rows[1].id);
+    let feeds = fixture.add_feeds(&[("Two", "https://two.example/feed")]);
+    let (one, two) = (feeds[0], feeds[1]);
     let first = PreparedFeed::new(feed(vec![side_entry(
         "k:One",
         patch_tuesday("a.example", "https://a.example/x", "2026-11-26T10:00:00Z"),
@@ -1462,22 +1454,11 @@ fn a_search_combines_with_feed_time_and_story_filters() {
         ],
         at(NOW),
     );
-    let other_url = Url::parse("https://other.example/feed.xml").unwrap();
-    let example_url = Url::parse("https://example.org/feed.xml").unwrap();
-    let rows = fixture
-        .store
-        .sync_feeds(
-            &[
-                configured("Example", &example_url),
-                configured("Other", &other_url),
-            ],
-            at(NOW),
-        )
-        .unwrap();
+    let feeds = fixture.add_feeds(&[("Other", "https://other.example/feed.xml")]);
     fixture
         .store
         .record_fetched(
-            rows[1].id,
+            feeds[1],
             &feed(vec![ParsedEntry {
                 link: Some(Url::parse("https://other.example/sqlite").unwrap()),
                 ..entry("other", "Other sqlite", "2026-11-27T11:00:00Z")
@@ -1854,22 +1835,10 @@ fn migration_11_keeps_every_headline_word_without_the_index_by_entry() {
 fn store_knowing_patch_tuesday() -> (Fixture, FeedId, FeedId) {
     let mut fixture = fixture();
     fixture.store.headlines = eager_headlines();
-    let urls = ["https://one.example/feed", "https://two.example/feed"]
-        .map(|url| Url::parse(url).unwrap());
-    let rows = fixture
-        .store
-        .sync_feeds(
-            &[
-                configured(
-                    "Example",
-                    &Url::parse("https://example.org/feed.xml").unwrap(),
-                ),
-                configured("One", &urls[0]),
-                configured("Two", &urls[1]),
-            ],
-            at(NOW),
-        )
-        .unwrap();
+    let feeds = fixture.add_feeds(&[
+        ("One", "https://one.example/feed"),
+        ("Two", "https://two.example/feed"),
+    ]);
     let recent = [
         "Patch Tuesday brings kernel driver fixes",
         "Patch Tuesday delayed for printer vendors",
@@ -1880,8 +1849,8 @@ fn store_knowing_patch_tuesday() -> (Fixture, FeedId, FeedId) {
         .enumerate()
         .map(|(index, title)| entry(&format!("recent-{index}"), title, "2026-11-27T10:00:00Z"))
         .collect();
-    record(&mut fixture.store, rows[0].id, recent);
-    (fixture, rows[1].id, rows[2].id)
+    record(&mut fixture.store, feeds[0], recent);
+    (fixture, feeds[1], feeds[2])
 }
 
 /// The SQLite steps spent storing a Patch Tuesday headline published in October beside `n_old`
@@ -2258,16 +2227,8 @@ fn an_edited_headline_no_longer_matches_by_its_old_words() {
         let mut fixture = fixture();
         fixture.store.headlines = headlines::HeadlineIndex::with_max_entries(max_entries);
         // (with_max_entries loads on first use: the index is exercised from the start)
-        let example = Url::parse("https://example.org/feed.xml").unwrap();
-        let url_two = Url::parse("https://two.example/feed").unwrap();
-        let rows = fixture
-            .store
-            .sync_feeds(
-                &[configured("Example", &example), configured("Two", &url_two)],
-                at(NOW),
-            )
-            .unwrap();
-        let (one, two) = (rows[0].id, rows[1].id);
+        let feeds = fixture.add_feeds(&[("Two", "https://two.example/feed")]);
+        let (one, two) = (feeds[0], feeds[1]);
         let original = patch_tuesday("", "https://a.example/x", "2026-11-26T10:00:00Z");
         record(&mut fixture.store, one, vec![side_entry("k:One", original)]);
         // (the feed moves its date too: the old words are stored under the old date)
