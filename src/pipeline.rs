@@ -13,14 +13,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
 use url::Url;
 
-use crate::config::Config;
+use crate::config::{Config, FeedSpec};
 use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
-use crate::model::{ServerHints, Timestamp, Validators};
+use crate::model::{FeedId, ServerHints, Timestamp, Validators};
 use crate::parse::{self, ParseError};
 use crate::schedule::{self, PollHints};
 use crate::store::{Batch, ConfiguredFeed, EntryCounts, FeedRow, PreparedFeed, Store, StoreError};
@@ -164,9 +163,10 @@ pub enum PipelineError {
 /// once, SPEC §3.7).
 ///
 /// A job is held for every due feed from the start of a run until its result is stored, so
-/// it holds no copy of what its feeds hold: the URL is the first feed's, and a second feed of
-/// the same URL, which is rare, is the only reason for a list. The first feed is boxed: the
-/// list of jobs still to start stays small, and a feed's memory goes as soon as it is done.
+/// it holds nothing the configuration holds: its feeds are numbers into `config.feeds`, and
+/// a second feed of the same URL, which is rare, is the only reason for a list. The first
+/// feed is boxed: the list of jobs still to start stays small, and a feed's memory goes as
+/// soon as it is done.
 struct Job {
     first: Box<Member>,
     others: Vec<Member>,
@@ -176,16 +176,15 @@ struct Job {
 
 impl Job {
     /// The URL to request.
-    fn url(&self) -> &Url {
-        &self.first.row.url
+    fn url<'c>(&'c self, feeds: &'c [FeedSpec]) -> &'c Url {
+        self.first.url(feeds)
     }
 
     /// The validators to send.
     fn validators(&self) -> Validators {
-        if self.conditional {
-            self.first.row.validators.clone()
-        } else {
-            Validators::default()
+        match &self.first.validators {
+            Some(validators) if self.conditional => Validators::clone(validators),
+            _ => Validators::default(),
         }
     }
 
@@ -202,12 +201,43 @@ impl Job {
     }
 }
 
-/// A feed waiting for its URL's result.
+/// A feed waiting for its URL's result: what the database says of it that the configuration
+/// does not (about 40 bytes, where a whole [`FeedRow`] with its name, URL and validators was
+/// about 350 a feed of 5000).
 struct Member {
-    row: FeedRow,
-    interval: Duration,
-    /// Its place among the feeds of the run, in configuration order.
-    position: usize,
+    /// Its place in `config.feeds`: its name, URL and interval, and the order of the report.
+    spec: usize,
+    id: FeedId,
+    /// Where it moved for good, if it did: requested instead of the configured URL.
+    moved: Option<Box<Url>>,
+    /// Validators from its last successful fetch, if it kept any.
+    validators: Option<Box<Validators>>,
+    /// Failures in a row so far.
+    consecutive_errors: u32,
+}
+
+impl Member {
+    /// Takes what the run needs from the row of the feed configured at `spec` as `configured`.
+    fn new(row: FeedRow, spec: usize, configured: &FeedSpec) -> Member {
+        let moved = (row.url != configured.url).then(|| Box::new(row.url));
+        let validators =
+            (row.validators != Validators::default()).then(|| Box::new(row.validators));
+        Member {
+            spec,
+            id: row.id,
+            moved,
+            validators,
+            consecutive_errors: row.consecutive_errors,
+        }
+    }
+
+    /// The URL to request: where it moved, else the configured one.
+    fn url<'c>(&'c self, feeds: &'c [FeedSpec]) -> &'c Url {
+        match &self.moved {
+            Some(moved) => moved,
+            None => &feeds[self.spec].url,
+        }
+    }
 }
 
 /// What a fetch task hands the writer.
@@ -262,14 +292,14 @@ impl From<ParseError> for Failure {
 
 /// Groups the due feeds by the URL to request, in configuration order. Feeds sharing a URL
 /// send validators only when they all hold the same ones: a 304 must be true for each.
-fn plan_jobs(members: Vec<Member>) -> Vec<Job> {
+fn plan_jobs(members: Vec<Member>, feeds: &[FeedSpec]) -> Vec<Job> {
     // Each feed's job, numbered in order of first appearance.
     let mut job_of: Vec<usize> = Vec::with_capacity(members.len());
     let mut n_jobs = 0;
     {
         let mut by_url: HashMap<&Url, usize> = HashMap::with_capacity(members.len());
         for member in &members {
-            job_of.push(*by_url.entry(&member.row.url).or_insert_with(|| {
+            job_of.push(*by_url.entry(member.url(feeds)).or_insert_with(|| {
                 n_jobs += 1;
                 n_jobs - 1
             }));
@@ -279,7 +309,7 @@ fn plan_jobs(members: Vec<Member>) -> Vec<Job> {
     for (member, job) in members.into_iter().zip(job_of) {
         match jobs.get_mut(job) {
             Some(job) => {
-                job.conditional &= job.first.row.validators == member.row.validators;
+                job.conditional &= job.first.validators == member.validators;
                 job.others.push(member);
             }
             None => jobs.push(Job {
@@ -320,17 +350,14 @@ pub fn fetch_feeds(
     let due: Vec<Member> = rows
         .into_iter()
         .zip(&config.feeds)
-        .filter(|(_, spec)| options.only.is_empty() || options.only.contains(&spec.name))
-        .filter(|(row, _)| !row.gone && (options.force || row.next_check_at <= now))
         .enumerate()
-        .map(|(position, (row, spec))| Member {
-            row,
-            interval: spec.interval,
-            position,
-        })
+        .filter(|(_, (_, spec))| options.only.is_empty() || options.only.contains(&spec.name))
+        .filter(|(_, (row, _))| !row.gone && (options.force || row.next_check_at <= now))
+        .map(|(index, (row, spec))| Member::new(row, index, spec))
         .collect();
     let n_feeds = due.len();
-    let jobs = plan_jobs(due);
+    let feeds = config.feeds.as_slice();
+    let jobs = plan_jobs(due, feeds);
     if jobs.is_empty() {
         return Ok(RunReport::default());
     }
@@ -361,9 +388,9 @@ pub fn fetch_feeds(
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
     let report = std::thread::scope(|scope| {
-        let writer =
-            scope.spawn(|| write_results(&mut *store, receiver, now, progress, BATCH_LIMITS));
-        runtime.block_on(fetch_all(Arc::new(fetcher), jobs, sender, in_flight));
+        let writer = scope
+            .spawn(|| write_results(&mut *store, feeds, receiver, now, progress, BATCH_LIMITS));
+        runtime.block_on(fetch_all(Arc::new(fetcher), feeds, jobs, sender, in_flight));
         match writer.join() {
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -378,6 +405,7 @@ pub fn fetch_feeds(
 /// `in_flight` jobs hold a body at once.
 async fn fetch_all(
     fetcher: Arc<Fetcher>,
+    feeds: &[FeedSpec],
     jobs: Vec<Job>,
     sender: mpsc::Sender<Done>,
     in_flight: usize,
@@ -396,9 +424,11 @@ async fn fetch_all(
         let fetcher = Arc::clone(&fetcher);
         let sender = sender.clone();
         let parsing = Arc::clone(&parsing);
+        let url = job.url(feeds).clone();
         tasks.spawn(async move {
             let _slot = slot;
-            let fetched = fetcher.fetch(job.url(), &job.validators()).await;
+            let fetched = fetcher.fetch(&url, &job.validators()).await;
+            drop(url);
             // A parsed feed takes several times the memory of its body: parse only as many
             // as the writer can soon take, and hold the permit until it has one.
             let _parsing = parsing.acquire_owned().await.ok();
@@ -455,13 +485,14 @@ fn prepare(fetched: Fetched) -> Result<Success, Failure> {
 /// when none is waiting (or it is full). Each feed is reported once its batch is committed.
 fn write_results(
     store: &mut Store,
+    feeds: &[FeedSpec],
     mut receiver: mpsc::Receiver<Done>,
     now: Timestamp,
     progress: &dyn Progress,
     limits: BatchLimits,
 ) -> Result<RunReport, StoreError> {
     let mut report = RunReport::default();
-    // (each with its feed's position, to put them in configuration order)
+    // (each with its feed's place in the configuration, to put them in its order)
     let mut failures: Vec<(usize, FeedOutcome)> = Vec::new();
     let mut stored: Vec<(Job, Vec<FeedResult>)> = Vec::with_capacity(limits.feeds);
     while let Some(first) = receiver.blocking_recv() {
@@ -470,7 +501,8 @@ fn write_results(
         while let Some(Done { job, result }) = next.take() {
             let mut results = Vec::with_capacity(job.len());
             for member in job.members() {
-                results.push(store_result(&mut batch, member, &result, now)?);
+                let spec = &feeds[member.spec];
+                results.push(store_result(&mut batch, member, spec, &result, now)?);
             }
             // The parsed feed goes now; the batch keeps only what it writes at commit.
             drop(result);
@@ -481,17 +513,18 @@ fn write_results(
         }
         batch.commit()?;
         for (job, results) in stored.drain(..) {
+            let url = job.url(feeds).clone();
             for (member, result) in job.into_members().zip(results) {
                 // (the URL requested: the feeds of a job share it)
                 let outcome = FeedOutcome {
-                    name: member.row.name,
-                    url: member.row.url,
+                    name: feeds[member.spec].name.clone(),
+                    url: url.clone(),
                     result,
                 };
                 progress.feed_done(&outcome);
                 report.count(&outcome.result);
                 if matches!(outcome.result, FeedResult::Failed { .. }) {
-                    failures.push((member.position, outcome));
+                    failures.push((member.spec, outcome));
                 }
             }
         }
@@ -506,12 +539,13 @@ fn write_results(
 fn store_result(
     store: &mut Batch<'_>,
     member: &Member,
+    spec: &FeedSpec,
     result: &Result<Success, Failure>,
     now: Timestamp,
 ) -> Result<FeedResult, StoreError> {
-    let feed_id = member.row.id;
+    let feed_id = member.id;
     // Jitter is seeded by the feed's name: stable for the feed, different between feeds.
-    let seed = member.row.name.as_str();
+    let seed = spec.name.as_str();
     Ok(match result {
         Ok(Success::Modified {
             status,
@@ -521,7 +555,7 @@ fn store_result(
             feed,
         }) => {
             let poll = PollHints::new(hints, feed.feed().ttl_minutes, now);
-            let next_check_at = schedule::after_success(now, member.interval, &poll, seed);
+            let next_check_at = schedule::after_success(now, spec.interval, &poll, seed);
             let counts = store.record_fetched(
                 feed_id,
                 feed,
@@ -539,7 +573,7 @@ fn store_result(
             hints,
         }) => {
             let poll = PollHints::new(hints, None, now);
-            let next_check_at = schedule::after_success(now, member.interval, &poll, seed);
+            let next_check_at = schedule::after_success(now, spec.interval, &poll, seed);
             store.record_not_modified(
                 feed_id,
                 validators,
@@ -556,10 +590,10 @@ fn store_result(
             }
         }
         Err(failure) => {
-            let failures = member.row.consecutive_errors.saturating_add(1);
+            let failures = member.consecutive_errors.saturating_add(1);
             let retry_after = schedule::retry_after(&failure.hints, now);
             let next_check_at =
-                schedule::after_failure(now, member.interval, failures, retry_after, seed);
+                schedule::after_failure(now, spec.interval, failures, retry_after, seed);
             store.record_failure(
                 feed_id,
                 &failure.message,
@@ -577,6 +611,7 @@ fn store_result(
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
+    use std::time::Duration;
 
     use super::*;
     use crate::model::{Engagement, EntryKey, FeedId, ParsedEntry, ParsedFeed};
@@ -629,41 +664,59 @@ mod tests {
         })
     }
 
+    /// A feed configured as `name`, at `url`.
+    fn spec(name: &str, url: &str) -> FeedSpec {
+        FeedSpec {
+            name: name.to_string(),
+            url: Url::parse(url).unwrap(),
+            group: name.to_string(),
+            weight: 1.0,
+            tags: vec![],
+            interval: Duration::from_secs(3600),
+            ranked: false,
+        }
+    }
+
     /// A database in a temporary folder with `n_feeds` feeds configured: `feed0`, `feed1`…
-    fn store_with_feeds(n_feeds: usize) -> (tempfile::TempDir, Store, Vec<FeedRow>) {
+    /// Returns the configured feeds and their rows.
+    fn store_with_feeds(n_feeds: usize) -> (tempfile::TempDir, Store, Vec<FeedSpec>, Vec<FeedRow>) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("frontpage.db")).unwrap();
-        let urls: Vec<Url> = (0..n_feeds)
-            .map(|index| Url::parse(&format!("https://example.org/{index}.xml")).unwrap())
+        let feeds: Vec<FeedSpec> = (0..n_feeds)
+            .map(|index| {
+                spec(
+                    &format!("feed{index}"),
+                    &format!("https://example.org/{index}.xml"),
+                )
+            })
             .collect();
-        let names: Vec<String> = (0..n_feeds).map(|index| format!("feed{index}")).collect();
-        let configured: Vec<ConfiguredFeed<'_>> = names
+        let configured: Vec<ConfiguredFeed<'_>> = feeds
             .iter()
-            .zip(&urls)
-            .map(|(name, url)| ConfiguredFeed {
-                name,
-                url,
-                group: name,
+            .map(|feed| ConfiguredFeed {
+                name: &feed.name,
+                url: &feed.url,
+                group: &feed.group,
                 ranked: false,
             })
             .collect();
         let rows = store.sync_feeds(&configured, now()).unwrap();
-        (dir, store, rows)
+        (dir, store, feeds, rows)
     }
 
     fn now() -> Timestamp {
         Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap()
     }
 
-    /// The result of the feed at `position` among the run's feeds.
-    fn done(row: FeedRow, position: usize, result: Result<Success, Failure>) -> Done {
+    /// The result of the feed configured at `spec` in `feeds`.
+    fn done(
+        row: FeedRow,
+        spec: usize,
+        feeds: &[FeedSpec],
+        result: Result<Success, Failure>,
+    ) -> Done {
         Done {
             job: Job {
-                first: Box::new(Member {
-                    row,
-                    interval: Duration::from_secs(3600),
-                    position,
-                }),
+                first: Box::new(Member::new(row, spec, &feeds[spec])),
                 others: Vec::new(),
                 conditional: true,
             },
@@ -674,7 +727,7 @@ mod tests {
     /// Stores `n_feeds` results, every one already waiting, within `limits`: returns how
     /// many feeds each transaction held.
     fn batches(n_feeds: usize, text_bytes: usize, limits: BatchLimits) -> Vec<usize> {
-        let (dir, mut store, rows) = store_with_feeds(n_feeds);
+        let (dir, mut store, feeds, rows) = store_with_feeds(n_feeds);
         let (sender, receiver) = mpsc::channel::<Done>(n_feeds);
         for (index, row) in rows.into_iter().enumerate() {
             let result = Ok(Success::Modified {
@@ -684,21 +737,23 @@ mod tests {
                 hints: ServerHints::default(),
                 feed: feed_of(index, text_bytes),
             });
-            sender.blocking_send(done(row, index, result)).unwrap();
+            sender
+                .blocking_send(done(row, index, &feeds, result))
+                .unwrap();
         }
         drop(sender);
         let commits = Commits {
             reader: Mutex::new(Store::open(&dir.path().join("frontpage.db")).unwrap()),
             seen: Mutex::new(Vec::new()),
         };
-        let report = write_results(&mut store, receiver, now(), &commits, limits).unwrap();
+        let report = write_results(&mut store, &feeds, receiver, now(), &commits, limits).unwrap();
         assert_eq!(report.n_updated, n_feeds);
         commits.batch_sizes()
     }
 
     #[test]
     fn a_report_counts_every_feed_and_lists_the_failures_in_configuration_order() {
-        let (_dir, mut store, rows) = store_with_feeds(5);
+        let (_dir, mut store, feeds, rows) = store_with_feeds(5);
         let failure = |message: &str| {
             Err(Failure {
                 message: message.to_string(),
@@ -733,11 +788,19 @@ mod tests {
         for position in [4, 3, 0, 2, 1] {
             let (row, result) = (rows[position].take(), results[position].take());
             sender
-                .blocking_send(done(row.unwrap(), position, result.unwrap()))
+                .blocking_send(done(row.unwrap(), position, &feeds, result.unwrap()))
                 .unwrap();
         }
         drop(sender);
-        let report = write_results(&mut store, receiver, now(), &NoProgress, BATCH_LIMITS).unwrap();
+        let report = write_results(
+            &mut store,
+            &feeds,
+            receiver,
+            now(),
+            &NoProgress,
+            BATCH_LIMITS,
+        )
+        .unwrap();
         assert_eq!(
             (report.n_fetched, report.n_updated, report.n_not_modified),
             (5, 1, 1)
@@ -761,39 +824,46 @@ mod tests {
         );
     }
 
-    fn member(id: i64, url: &str, etag: Option<&str>) -> Member {
+    /// The feed configured at `spec`, with its database id `spec + 1` and `etag`.
+    fn member(spec: usize, etag: Option<&str>) -> Member {
         Member {
-            row: FeedRow {
-                id: FeedId(id),
-                name: format!("feed{id}"),
-                url: Url::parse(url).unwrap(),
-                validators: Validators {
-                    etag: etag.map(str::to_string),
+            spec,
+            id: FeedId(spec as i64 + 1),
+            moved: None,
+            validators: etag.map(|etag| {
+                Box::new(Validators {
+                    etag: Some(etag.to_string()),
                     last_modified: None,
-                },
-                next_check_at: Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap(),
-                consecutive_errors: 0,
-                gone: false,
-            },
-            interval: Duration::from_secs(3600),
-            position: id as usize,
+                })
+            }),
+            consecutive_errors: 0,
         }
     }
 
     #[test]
     fn feeds_of_one_url_are_one_job_that_sends_validators_only_if_they_all_hold_them() {
-        let jobs = plan_jobs(vec![
-            member(1, "https://a.example/feed", Some("x")),
-            member(2, "https://b.example/feed", Some("b")),
-            member(3, "https://a.example/feed", Some("y")),
-            member(4, "https://b.example/feed", Some("b")),
-            member(5, "https://c.example/feed", None),
-        ]);
+        let feeds = [
+            spec("a1", "https://a.example/feed"),
+            spec("b1", "https://b.example/feed"),
+            spec("a2", "https://a.example/feed"),
+            spec("b2", "https://b.example/feed"),
+            spec("c", "https://c.example/feed"),
+        ];
+        let jobs = plan_jobs(
+            vec![
+                member(0, Some("x")),
+                member(1, Some("b")),
+                member(2, Some("y")),
+                member(3, Some("b")),
+                member(4, None),
+            ],
+            &feeds,
+        );
         let plan: Vec<(&str, Vec<i64>, Validators)> = jobs
             .iter()
             .map(|job| {
-                let ids = job.members().map(|member| member.row.id.0).collect();
-                (job.url().as_str(), ids, job.validators())
+                let ids = job.members().map(|member| member.id.0).collect();
+                (job.url(&feeds).as_str(), ids, job.validators())
             })
             .collect();
         let etag = |value: &str| Validators {
@@ -811,7 +881,7 @@ mod tests {
         let ids: Vec<i64> = jobs
             .into_iter()
             .flat_map(Job::into_members)
-            .map(|member| member.row.id.0)
+            .map(|member| member.id.0)
             .collect();
         assert_eq!(ids, [1, 3, 2, 4, 5]);
     }
