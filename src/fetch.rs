@@ -327,6 +327,9 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
+        // Growing by doubling left up to half the buffer unused; the body may now wait its
+        // turn to be parsed, one of up to `concurrency` bodies, so it keeps only its bytes.
+        body.shrink_to_fit();
         Ok(body)
     }
 
