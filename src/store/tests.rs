@@ -1892,19 +1892,10 @@ fn a_match_through_title_words_may_share_the_skipped_words() {
         let first = Side {
             group: "one.example",
             title: "Patch Tuesday fixes Exchange server",
+            published: "2026-10-10T10:00:00Z",
             ..A
         };
-        record(
-            &mut fixture.store,
-            one,
-            vec![side_entry(
-                "k:first",
-                Side {
-                    published: "2026-10-10T10:00:00Z",
-                    ..first
-                },
-            )],
-        );
+        record(&mut fixture.store, one, vec![side_entry("k:first", first)]);
         if migrated {
             // Take `title_words` back to version 11's, without bits.
             fixture
