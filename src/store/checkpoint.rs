@@ -6,7 +6,7 @@
 //! During a run a second connection, on this thread, checkpoints (`PASSIVE`: it never waits
 //! for, nor blocks, the writer or a reader) every [`INTERVAL`], using the core the writer
 //! does not. The writer checkpoints only when the log has grown past 64 MiB, to let it start
-//! over (see `write::BULK_LOG_RESTART_PAGES`). Whatever is left when the run ends is
+//! over (see `write::BULK_LOG_RESTART_BYTES`). Whatever is left when the run ends is
 //! checkpointed when the last connection closes, as usual.
 
 use std::path::Path;

@@ -117,8 +117,59 @@ fn a_new_database_is_stamped_and_reopens() {
         .pragma_query_value(None, "foreign_keys", |row| row.get(0))
         .unwrap();
     assert_eq!(foreign_keys, 1);
-    drop(fixture.store);
+    let page_size: i64 = fixture
+        .store
+        .conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap();
+    assert_eq!(page_size, 16 * 1024);
+    let mut store = fixture.store;
+    assert_eq!(bulk_log_limit(&mut store), 64 << 20);
+    drop(store);
     Store::open(&fixture.path).unwrap();
+}
+
+#[test]
+fn a_database_made_with_small_pages_keeps_them() {
+    let fixture = fixture();
+    let (path, feed_id) = (fixture.path.clone(), fixture.feed_id);
+    drop(fixture.store);
+    // Rewritten with SQLite's default page size, as databases were made before.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM;")
+        .unwrap();
+    drop(conn);
+
+    let mut store = Store::open(&path).unwrap();
+    let page_size: i64 = store
+        .conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap();
+    assert_eq!(page_size, 4096);
+    assert_eq!(bulk_log_limit(&mut store), 64 << 20);
+    let parsed = feed(vec![entry("a", "First", "2026-11-27T10:00:00Z")]);
+    let now = at(NOW);
+    store
+        .record_fetched(feed_id, &parsed, &etag("\"1\""), 200, None, now, now)
+        .unwrap();
+    assert_eq!(store.entry_count().unwrap(), 1);
+}
+
+/// The log a run of batches lets grow before the writer checkpoints itself, in bytes.
+fn bulk_log_limit(store: &mut Store) -> i64 {
+    let checkpointer = store.begin_bulk_writes().unwrap();
+    assert!(checkpointer.is_some());
+    let pages: i64 = store
+        .conn
+        .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))
+        .unwrap();
+    let page_size: i64 = store
+        .conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap();
+    drop(checkpointer);
+    store.end_bulk_writes().unwrap();
+    pages * page_size
 }
 
 #[test]

@@ -33,8 +33,7 @@ use crate::model::{FeedId, ParsedEntry, ParsedFeed, Timestamp, Validators};
 /// The page cache of a run of batches, in KiB (SQLite's default is 2000).
 const BULK_CACHE_KIB: i64 = 8 * 1024;
 
-/// The log size, in pages, past which the writer of a run of batches checkpoints itself
-/// (64 MiB of 4 KiB pages).
+/// The log size, in bytes, past which the writer of a run of batches checkpoints itself.
 ///
 /// The checkpoint thread copies the log into the database as it grows, but a log starts
 /// over from its beginning only when a write transaction begins with every frame copied,
@@ -43,7 +42,7 @@ const BULK_CACHE_KIB: i64 = 8 * 1024;
 /// 5000) and was deleted only at the end (50 ms). Past this size the writer's own
 /// checkpoint copies the little the thread has not, and the next batch starts the log
 /// over: it stays under about 90 MB.
-const BULK_LOG_RESTART_PAGES: i64 = 16 * 1024;
+const BULK_LOG_RESTART_BYTES: i64 = 64 << 20;
 
 /// How old an undated entry of a feed's first fetch is taken to be.
 pub const UNDATED_BACKLOG_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -162,15 +161,21 @@ impl Store {
     /// batch's changes (`BULK_CACHE_KIB`), so pages are not spilled to the log mid-batch
     /// and written again, and checkpoints mostly outside this connection: the returned
     /// [`Checkpointer`] runs them on a thread of its own until it is dropped, and the
-    /// writer only finishes one when the log has grown large (`BULK_LOG_RESTART_PAGES`).
+    /// writer only finishes one when the log has grown large (`BULK_LOG_RESTART_BYTES`).
     /// [`Store::end_bulk_writes`] restores the defaults.
     pub fn begin_bulk_writes(&mut self) -> Result<Option<Checkpointer>, StoreError> {
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         let checkpointer = Checkpointer::start(&self.path)?;
         if checkpointer.is_some() {
-            self.conn
-                .pragma_update(None, "wal_autocheckpoint", BULK_LOG_RESTART_PAGES)?;
+            let page_size: i64 = self
+                .conn
+                .pragma_query_value(None, "page_size", |row| row.get(0))?;
+            self.conn.pragma_update(
+                None,
+                "wal_autocheckpoint",
+                BULK_LOG_RESTART_BYTES / page_size.max(512),
+            )?;
         }
         Ok(checkpointer)
     }
