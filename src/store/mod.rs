@@ -43,16 +43,6 @@ pub const APPLICATION_ID: i32 = 0x4650_4147;
 /// How long a writer waits for another connection's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The page size of a new database, in bytes (SQLite's default is 4096). An entry's summary
-/// and content are a few KiB: with 4 KiB pages most entries spill into overflow pages, and
-/// every page is a frame of the log and a slot of the page cache. 16 KiB pages took a cold
-/// fetch of 1000 feeds from 8.85 to 7.74 s (median of 8 pairs, every pair faster; CPU
-/// 12.1 -> 10.7 s, of it system time 2.24 -> 1.63 s) with the same peak memory, and a store
-/// of 1,000,000 entries from 2.99 to 2.71 GB, its publish and query times unchanged or a
-/// little lower; 32 KiB gained another 4 %, inside the spread, for twice the bytes a query
-/// reads per page. A database keeps the page size it was created with.
-const PAGE_SIZE: i64 = 16 * 1024;
-
 /// Why a database operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -265,10 +255,7 @@ impl Store {
         })?;
         let known = migrations::latest_version();
         match identity {
-            // (before anything is written, or it has no effect)
-            Identity::Empty => conn
-                .pragma_update(None, "page_size", PAGE_SIZE)
-                .map_err(open_error)?,
+            Identity::Empty => {}
             Identity::Frontpage { version } if version > known => {
                 return Err(StoreError::TooNew {
                     path: path.to_path_buf(),
