@@ -135,11 +135,7 @@ fn a_run_of_batches_checkpoints_at_the_same_log_size_whatever_the_page_size() {
     drop(conn);
 
     let mut store = Store::open(&path).unwrap();
-    let page_size: i64 = store
-        .conn
-        .pragma_query_value(None, "page_size", |row| row.get(0))
-        .unwrap();
-    assert_eq!(page_size, 16 * 1024);
+    assert_eq!(page_size(&store), 16 * 1024);
     assert_eq!(bulk_log_limit(&mut store), 64 << 20);
     let parsed = feed(vec![entry("a", "First", "2026-11-27T10:00:00Z")]);
     let now = at(NOW);
@@ -147,6 +143,14 @@ fn a_run_of_batches_checkpoints_at_the_same_log_size_whatever_the_page_size() {
         .record_fetched(feed_id, &parsed, &etag("\"1\""), 200, None, now, now)
         .unwrap();
     assert_eq!(store.entry_count().unwrap(), 1);
+}
+
+/// The database's page size, in bytes.
+fn page_size(store: &Store) -> i64 {
+    store
+        .conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap()
 }
 
 /// The log a run of batches lets grow before the writer checkpoints itself, in bytes.
@@ -157,13 +161,9 @@ fn bulk_log_limit(store: &mut Store) -> i64 {
         .conn
         .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))
         .unwrap();
-    let page_size: i64 = store
-        .conn
-        .pragma_query_value(None, "page_size", |row| row.get(0))
-        .unwrap();
     drop(checkpointer);
     store.end_bulk_writes().unwrap();
-    pages * page_size
+    pages * page_size(store)
 }
 
 #[test]
