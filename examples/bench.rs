@@ -1805,19 +1805,7 @@ fn fetch_benchmark(
         &server,
     )?);
 
-    let changed = plan.change_feeds(CHANGED_FEEDS, (t0 + 7 * HOUR, t0 + 11 * HOUR));
-    let changed_urls: Vec<String> = changed.iter().map(|&index| urls[index].clone()).collect();
-    let changed_docs = render_docs(
-        &plan,
-        &vocabulary,
-        &changed,
-        &changed_urls,
-        2,
-        t0 + 11 * HOUR,
-    );
-    for (&index, doc) in changed.iter().zip(changed_docs) {
-        server.replace(index, doc);
-    }
+    let changed = change_corpus(&mut plan, &vocabulary, &server, &urls, t0);
     let label = format!("{:.0} % changed", CHANGED_FEEDS * 100.0);
     let after_change = command(t0 + 12 * HOUR, &["run"]);
     phases.push(run_phase(
@@ -1953,19 +1941,49 @@ fn serve_fetch_corpus(
 /// `--phase serve`: serves the fetch corpus and writes its `feeds.toml` into the workspace,
 /// then waits until standard input closes, so a command can be profiled by hand.
 fn serve_corpus(args: &Args, workspace: &Path, now: Timestamp) -> anyhow::Result<()> {
-    let (_plan, _vocabulary, server, urls, _corpus) = serve_fetch_corpus(args, now.unix())?;
+    let t0 = now.unix();
+    let (mut plan, vocabulary, server, urls, _corpus) = serve_fetch_corpus(args, t0)?;
     let config_path = workspace.join("feeds.toml");
     std::fs::write(&config_path, fetch_config(&urls))?;
     println!(
         "serving {} feeds; try: frontpage --config {} --now {NOW} run\n\
-         (close standard input to stop)",
+         (a line on standard input changes {:.0} % of the feeds as the benchmark does, for a \
+         run at --now {}; closing it stops)",
         urls.len(),
-        config_path.display()
+        config_path.display(),
+        CHANGED_FEEDS * 100.0,
+        Timestamp::from_unix(t0 + 12 * HOUR).to_rfc3339()
     );
     std::io::stdout().flush()?;
-    std::io::copy(&mut std::io::stdin(), &mut std::io::sink())?;
+    let mut lines = std::io::stdin().lines();
+    if lines.next().transpose()?.is_some() {
+        let changed = change_corpus(&mut plan, &vocabulary, &server, &urls, t0);
+        println!("changed {} feeds", changed.len());
+        std::io::stdout().flush()?;
+        for line in lines {
+            line?;
+        }
+    }
     drop(server);
     Ok(())
+}
+
+/// Changes `CHANGED_FEEDS` of the served feeds (each gains 1–3 entries dated up to 11 hours
+/// after `t0` and edits one) and returns the indexes of those changed.
+fn change_corpus(
+    plan: &mut Plan,
+    vocabulary: &Vocabulary,
+    server: &FeedServer,
+    urls: &[String],
+    t0: i64,
+) -> Vec<usize> {
+    let changed = plan.change_feeds(CHANGED_FEEDS, (t0 + 7 * HOUR, t0 + 11 * HOUR));
+    let changed_urls: Vec<String> = changed.iter().map(|&index| urls[index].clone()).collect();
+    let changed_docs = render_docs(plan, vocabulary, &changed, &changed_urls, 2, t0 + 11 * HOUR);
+    for (&index, doc) in changed.iter().zip(changed_docs) {
+        server.replace(index, doc);
+    }
+    changed
 }
 
 /// How many entries (`feeds --format json`) and stories (`query --stories`) the database

