@@ -114,11 +114,11 @@ fn render(
             stories.extend(full.get(&id).cloned());
         }
         let channel = channel(context, &stories, tag, &tag_pages);
-        for &format in Format::all() {
+        for (format, bytes) in publish::render_every_format(&channel, &stories) {
             outputs.push(Output {
                 path: publish::output_path(format, tag),
                 format,
-                bytes: publish::render(format, &channel, &stories),
+                bytes,
                 updated: channel.updated,
             });
         }

@@ -209,12 +209,27 @@ fn is_tag_name(text: &str) -> bool {
 /// the channel's content fields and `updated`; the HTML page also on [`Channel::now`]. The
 /// output is UTF-8 and byte-identical for identical input; XML is well-formed, JSON parses.
 pub fn render(format: Format, channel: &Channel, stories: &[Story]) -> Vec<u8> {
+    render_prepared(format, &prepare::prepare(channel, stories))
+}
+
+/// The page in every format of [`Format::all`], in that order: the same documents as
+/// [`render`] gives one format at a time, with the stories cleaned once for all of them
+/// (sanitizing their HTML is most of the work).
+pub fn render_every_format(channel: &Channel, stories: &[Story]) -> Vec<(Format, Vec<u8>)> {
     let page = prepare::prepare(channel, stories);
+    Format::all()
+        .iter()
+        .map(|&format| (format, render_prepared(format, &page)))
+        .collect()
+}
+
+/// One format of a prepared page.
+fn render_prepared(format: Format, page: &prepare::PreparedChannel) -> Vec<u8> {
     match format {
-        Format::Rss => rss::render(&page),
-        Format::Atom => atom::render(&page),
-        Format::Json => json::render(&page),
-        Format::Html => html::render(&page),
+        Format::Rss => rss::render(page),
+        Format::Atom => atom::render(page),
+        Format::Json => json::render(page),
+        Format::Html => html::render(page),
     }
 }
 

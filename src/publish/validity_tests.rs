@@ -11,7 +11,7 @@ use super::test_support::{
     HtmlKind, XmlNode, assert_safe_html, assert_web_url, count, parse_xml, sample_channel,
     sample_stories, time,
 };
-use super::{Format, output_path, render};
+use super::{Format, output_path, render, render_every_format};
 use crate::model::{Channel, Story};
 
 const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";
@@ -397,6 +397,21 @@ fn every_format_is_deterministic() {
                 channel.tag
             );
         }
+    }
+}
+
+#[test]
+fn every_format_at_once_is_each_format_alone() {
+    let stories = sample_stories();
+    for channel in channels() {
+        let formats: Vec<Format> = render_every_format(&channel, &stories)
+            .into_iter()
+            .map(|(format, bytes)| {
+                assert_eq!(bytes, render(format, &channel, &stories), "{format}");
+                format
+            })
+            .collect();
+        assert_eq!(formats, Format::all());
     }
 }
 
