@@ -697,9 +697,5 @@ fn content_hash(entry: &ParsedEntry) -> String {
     ] {
         field(count.map(|count| count.to_string()).as_deref());
     }
-    let digest = hasher.finalize();
-    digest[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    crate::canon::lower_hex(&hasher.finalize()[..16])
 }
