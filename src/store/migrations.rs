@@ -175,7 +175,14 @@ pub fn latest_version() -> i64 {
 }
 
 /// Brings the database up to [`latest_version`], stamping it with `application_id`.
+///
+/// A database already there is only read: the write lock is taken only to migrate, so that
+/// opening the store to read (`query`, `publish`) never waits for a fetch's transaction.
 pub fn migrate(conn: &mut Connection, application_id: i32) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version >= latest_version() {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Read again under the write lock: another process may have migrated meanwhile.
     let current: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;

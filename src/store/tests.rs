@@ -121,6 +121,26 @@ fn a_new_database_is_stamped_and_reopens() {
     Store::open(&fixture.path).unwrap();
 }
 
+/// Opening a current database to read takes no write lock, so `query` and `publish` open
+/// it at once while a fetch holds its transaction (they would wait for it, up to the busy
+/// timeout, if opening migrated under the lock every time).
+#[test]
+fn a_store_opens_and_reads_while_another_connection_writes() {
+    let mut fixture = fixture();
+    store_entries(
+        &mut fixture,
+        vec![entry("a", "Kept title", "2026-11-27T10:00:00Z")],
+        at(NOW),
+    );
+    let writer = Connection::open(&fixture.path).unwrap();
+    writer
+        .execute_batch("BEGIN IMMEDIATE; UPDATE feeds SET title = 'Mid-write';")
+        .unwrap();
+    let reader = Store::open(&fixture.path).unwrap();
+    assert_eq!(search(&reader, "kept"), ["Kept title"]);
+    writer.execute_batch("ROLLBACK").unwrap();
+}
+
 #[test]
 fn a_run_of_batches_checkpoints_at_the_same_log_size_whatever_the_page_size() {
     let fixture = fixture();
