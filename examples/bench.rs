@@ -7,7 +7,9 @@
 //! (hyper, keep-alive, `ETag`, `Last-Modified`, gzip), and runs the real binary,
 //! `frontpage run`, in a fresh folder three times: cold (empty database), warm (every feed
 //! answers 304) and after 5 % of the feeds changed. Then `fetch --force` alone (warm) and
-//! `publish` alone, to split a run into its two halves. The fetch half of a cold run is also
+//! `publish` alone, to split a run into its two halves, and last `fetch --force` once the
+//! server sends no validators (every feed downloaded and parsed whole, none changed: what a
+//! run costs for feeds served without `ETag` or `Last-Modified`). The fetch half of a cold run is also
 //! run alone, into empty databases, `--cold-runs K` times (default 3): its row is the median
 //! run, with the largest peak RSS. Every feed is on 127.0.0.1, so the
 //! generated `feeds.toml` sets `concurrency = 64` and `per_host = 64`: real feeds are spread
@@ -48,7 +50,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
@@ -1292,6 +1294,9 @@ impl Counters {
 struct ServerState {
     docs: RwLock<Vec<Arc<Doc>>>,
     counters: Counters,
+    /// Whether responses carry `ETag` and `Last-Modified` and conditional requests are
+    /// answered 304; off, every request gets the whole document.
+    validators: AtomicBool,
 }
 
 /// An HTTP/1.1 server on 127.0.0.1 for `/feeds/NNNNN.xml`, on its own thread and
@@ -1313,6 +1318,7 @@ impl FeedServer {
         let state = Arc::new(ServerState {
             docs: RwLock::new(docs),
             counters: Counters::default(),
+            validators: AtomicBool::new(true),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1350,6 +1356,11 @@ impl FeedServer {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         docs[index] = Arc::new(doc);
+    }
+
+    /// Turns `ETag`, `Last-Modified` and 304 answers on or off.
+    fn set_validators(&self, on: bool) {
+        self.state.validators.store(on, Ordering::Relaxed);
     }
 
     fn take_traffic(&self) -> Traffic {
@@ -1419,13 +1430,15 @@ fn answer(state: &ServerState, request: &Request<Incoming>) -> Response<Full<Byt
         return response;
     };
     let headers = request.headers();
-    let not_modified = match headers.get(header::IF_NONE_MATCH) {
-        Some(tags) => tags.to_str().is_ok_and(|tags| {
-            tags.split(',')
-                .any(|tag| tag.trim().as_bytes() == doc.etag.as_bytes())
-        }),
-        None => headers.get(header::IF_MODIFIED_SINCE) == Some(&doc.last_modified),
-    };
+    let validators = state.validators.load(Ordering::Relaxed);
+    let not_modified = validators
+        && match headers.get(header::IF_NONE_MATCH) {
+            Some(tags) => tags.to_str().is_ok_and(|tags| {
+                tags.split(',')
+                    .any(|tag| tag.trim().as_bytes() == doc.etag.as_bytes())
+            }),
+            None => headers.get(header::IF_MODIFIED_SINCE) == Some(&doc.last_modified),
+        };
     let mut response = if not_modified {
         counters.not_modified.fetch_add(1, Ordering::Relaxed);
         let mut response = Response::new(Full::default());
@@ -1460,9 +1473,11 @@ fn answer(state: &ServerState, request: &Request<Incoming>) -> Response<Full<Byt
         }
         response
     };
-    let response_headers = response.headers_mut();
-    response_headers.insert(header::ETAG, doc.etag.clone());
-    response_headers.insert(header::LAST_MODIFIED, doc.last_modified.clone());
+    if validators {
+        let response_headers = response.headers_mut();
+        response_headers.insert(header::ETAG, doc.etag.clone());
+        response_headers.insert(header::LAST_MODIFIED, doc.last_modified.clone());
+    }
     response
 }
 
@@ -1831,6 +1846,17 @@ fn fetch_benchmark(
     phases.push(run_phase(
         "publish only (all pages)",
         &publish_only,
+        binary,
+        meter,
+        &folder,
+        &server,
+    )?);
+    // Last: the database keeps no validators after it.
+    server.set_validators(false);
+    let unvalidated = command(t0 + 18 * HOUR, &["fetch", "--force"]);
+    phases.push(run_phase(
+        "unchanged, no validators",
+        &unvalidated,
         binary,
         meter,
         &folder,

@@ -2,7 +2,7 @@
 //!
 //! The network side runs on a single-threaded tokio runtime, many feeds at once, and does
 //! everything about a feed that needs no database: parsing, and preparing each entry for
-//! storage ([`PreparedFeed`]). The store side is one writer thread that owns the database
+//! storage ([`PreparedFeed`]; for a feed stored before, only digesting it). The store side is one writer thread that owns the database
 //! connection and stores whatever results have arrived in one transaction (a [`Batch`] of
 //! at most 128 feeds or 4 MiB of text to index): when the network is faster than the disk, results
 //! queue up and each commit carries many feeds; when it is slower, each feed is committed as
@@ -188,6 +188,12 @@ impl Job {
         }
     }
 
+    /// Whether every feed of the job has its entries stored from an earlier fetch: then
+    /// most entries of a new body are stored already, and only digesting them ahead pays.
+    fn fetched_before(&self) -> bool {
+        self.members().all(|member| member.fetched_before)
+    }
+
     fn members(&self) -> impl Iterator<Item = &Member> {
         std::iter::once(&*self.first).chain(&self.others)
     }
@@ -214,6 +220,8 @@ struct Member {
     validators: Option<Box<Validators>>,
     /// Failures in a row so far.
     consecutive_errors: u32,
+    /// Whether its entries are stored from an earlier fetch.
+    fetched_before: bool,
 }
 
 impl Member {
@@ -228,6 +236,7 @@ impl Member {
             moved,
             validators,
             consecutive_errors: row.consecutive_errors,
+            fetched_before: row.fetched_before,
         }
     }
 
@@ -425,6 +434,11 @@ async fn fetch_all(
         let sender = sender.clone();
         let parsing = Arc::clone(&parsing);
         let url = job.url(feeds).clone();
+        let ahead = if job.fetched_before() {
+            Ahead::Digests
+        } else {
+            Ahead::Everything
+        };
         tasks.spawn(async move {
             let _slot = slot;
             let fetched = fetcher.fetch(&url, &job.validators()).await;
@@ -432,7 +446,7 @@ async fn fetch_all(
             // as the writer can soon take, and hold the permit until it has one.
             let _parsing = parsing.acquire_owned().await.ok();
             let result = match fetched {
-                Ok(fetched) => prepare(fetched),
+                Ok(fetched) => prepare(fetched, ahead),
                 Err(error) => Err(error.into()),
             };
             // A closed channel means the writer stopped on a database error; the run is
@@ -444,8 +458,19 @@ async fn fetch_all(
     while tasks.join_next().await.is_some() {}
 }
 
+/// How much of storing a feed's entries is worked out before the writer has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ahead {
+    /// Digests, story keys and plain text ([`PreparedFeed::new`]): a feed's first fetch,
+    /// whose entries are all new, keeps that work off the writer, which is the busier.
+    Everything,
+    /// Digests only ([`PreparedFeed::digested`]): a feed stored before, whose entries are
+    /// mostly stored as they are; the writer derives the rest for the few that are not.
+    Digests,
+}
+
 /// Parses a fetched body and prepares its entries for the writer.
-fn prepare(fetched: Fetched) -> Result<Success, Failure> {
+fn prepare(fetched: Fetched, ahead: Ahead) -> Result<Success, Failure> {
     match fetched {
         Fetched::NotModified {
             moved_to,
@@ -467,7 +492,10 @@ fn prepare(fetched: Fetched) -> Result<Success, Failure> {
         } => {
             let feed = parse::parse_with_charset(&body, &final_url, charset.as_deref())?;
             drop(body);
-            let feed = PreparedFeed::new(feed);
+            let feed = match ahead {
+                Ahead::Everything => PreparedFeed::new(feed),
+                Ahead::Digests => PreparedFeed::digested(feed),
+            };
             Ok(Success::Modified {
                 status,
                 moved_to,
@@ -836,6 +864,7 @@ mod tests {
                 })
             }),
             consecutive_errors: 0,
+            fetched_before: etag.is_some(),
         }
     }
 

@@ -108,6 +108,8 @@ pub struct FeedRow {
     pub consecutive_errors: u32,
     /// Whether the feed answered `410 Gone`: it is never requested again.
     pub gone: bool,
+    /// Whether a fetch of it has succeeded before, so that its entries are stored.
+    pub fetched_before: bool,
 }
 
 /// The health of one feed, as `frontpage feeds` shows it.
@@ -358,7 +360,8 @@ impl Store {
     pub fn feed_rows(&self, names: &[&str]) -> Result<Vec<FeedRow>, StoreError> {
         let mut select = self.conn.prepare_cached(
             "SELECT f.id, f.name, coalesce(f.moved_to, f.url), s.etag, s.last_modified,
-                 s.next_check_at, s.consecutive_errors, f.gone_at IS NOT NULL
+                 s.next_check_at, s.consecutive_errors, f.gone_at IS NOT NULL,
+                 s.last_success_at IS NOT NULL
              FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
              WHERE f.name = ?1",
         )?;
@@ -375,10 +378,12 @@ impl Store {
                         row.get::<_, i64>(5)?,
                         row.get::<_, u32>(6)?,
                         row.get::<_, bool>(7)?,
+                        row.get::<_, bool>(8)?,
                     ))
                 })
                 .optional()?;
-            let Some((id, name, url, etag, last_modified, next_check_at, errors, gone)) = row
+            let Some((id, name, url, etag, last_modified, next_check_at, errors, gone, fetched)) =
+                row
             else {
                 continue;
             };
@@ -396,6 +401,7 @@ impl Store {
                 next_check_at: Timestamp::from_unix(next_check_at),
                 consecutive_errors: errors,
                 gone,
+                fetched_before: fetched,
             });
         }
         Ok(rows)

@@ -1352,6 +1352,111 @@ fn an_edited_entry_is_found_by_its_new_words_only() {
     assert_eq!(search(&fixture.store, "paragraph").len(), 1, "indexed once");
 }
 
+/// What a sequence of fetches leaves in the database when each feed is prepared by
+/// `prepare`: every entry, story and headline row, and what four searches find.
+fn stored_after_fetches(prepare: fn(ParsedFeed) -> PreparedFeed) -> Vec<String> {
+    let mut fixture = fixture();
+    let ids = fixture.add_feeds(&[("Other", "https://other.example/feed")]);
+    let linked = |key: &str, title: &str, link: &str, content: &str| ParsedEntry {
+        link: Some(Url::parse(link).unwrap()),
+        ..entry_with(key, title, "", content)
+    };
+    let patch = "Microsoft fixes actively exploited Windows zero-day in November Patch Tuesday";
+    let fetches = [
+        (
+            ids[0],
+            vec![
+                linked("a", patch, "https://news.example/patch", "<p>zero-day</p>"),
+                entry_with("b", "Kernel update", "<p>draft</p>", ""),
+            ],
+        ),
+        (
+            ids[1],
+            vec![linked(
+                "c",
+                patch,
+                "https://news.example/patch?utm_source=feed",
+                "<p>exploited</p>",
+            )],
+        ),
+        (
+            ids[0],
+            vec![
+                linked("a", patch, "https://news.example/patch", "<p>zero-day</p>"),
+                entry_with("b", "Kernel update released", "<p>final</p>", ""),
+                entry_with("d", "Browser news", "", "<div>tabs</div>"),
+            ],
+        ),
+    ];
+    let now = at(NOW);
+    for (feed_id, entries) in fetches {
+        let mut batch = fixture.store.batch().unwrap();
+        batch
+            .record_fetched(
+                feed_id,
+                &prepare(feed(entries)),
+                &Validators::default(),
+                200,
+                None,
+                now,
+                now,
+            )
+            .unwrap();
+        batch.commit().unwrap();
+    }
+    let conn = &fixture.store.conn;
+    let rows = |sql: &str| -> Vec<String> {
+        let mut statement = conn.prepare(sql).unwrap();
+        let width = statement.column_count();
+        statement
+            .query_map([], |row| {
+                (0..width)
+                    .map(|index| row.get::<_, rusqlite::types::Value>(index))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|values| format!("{values:?}"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let mut stored = rows(
+        "SELECT id, feed_id, key, story_id, canonical_link, global_guid, title, content_hash,
+             published_at, updated_at FROM entries ORDER BY id",
+    );
+    stored.extend(rows("SELECT * FROM stories ORDER BY id"));
+    stored.extend(rows(
+        "SELECT * FROM title_words ORDER BY word, published_at, entry_id",
+    ));
+    stored.extend(rows(
+        "SELECT 'one story', (SELECT story_id FROM entries WHERE key = 'a')
+             = (SELECT story_id FROM entries WHERE key = 'c')",
+    ));
+    for words in ["kernel", "final", "draft", "exploited", "tabs"] {
+        stored.push(format!("{words}: {:?}", search(&fixture.store, words)));
+    }
+    stored
+}
+
+/// A feed stored before has only its entries' digests worked out ahead; the writer derives
+/// story keys and plain text for those new or changed. What is stored is the same.
+#[test]
+fn digesting_a_feed_ahead_stores_what_preparing_it_whole_stores() {
+    let whole = stored_after_fetches(PreparedFeed::new);
+    assert_eq!(stored_after_fetches(PreparedFeed::digested), whole);
+    let line = |prefix: &str| whole.iter().find(|line| line.starts_with(prefix)).cloned();
+    assert_eq!(
+        line("final: "),
+        Some(r#"final: ["Kernel update released"]"#.into())
+    );
+    assert_eq!(line("draft: "), Some("draft: []".into()));
+    assert_eq!(line("tabs: "), Some(r#"tabs: ["Browser news"]"#.into()));
+    assert_eq!(
+        line("[Text(\"one story\")"),
+        Some(r#"[Text("one story"), Integer(1)]"#.into()),
+        "the second feed's copy of the patch story joined the first's"
+    );
+}
+
 /// How many segments the search index is made of: FTS5 numbers a segment's pages by its id
 /// shifted left 37 bits, and its tombstone pages (deleted entries) by its id plus 2^16.
 fn search_segments(store: &Store) -> i64 {

@@ -67,10 +67,30 @@ pub struct PreparedFeed {
 
 /// What storing one entry needs that depends only on the entry.
 struct PreparedEntry {
+    /// Compared with the stored entry's: an equal one is left alone.
     hash: String,
+    /// What a new or changed entry needs, when worked out ahead ([`PreparedFeed::new`]).
+    derived: Option<Derived>,
+}
+
+/// What storing a new or changed entry needs besides its digest.
+struct Derived {
     keys: StoryKeys,
     /// Shared with the batch, which writes it at commit.
     text: Arc<PlainText>,
+}
+
+impl Derived {
+    fn of(entry: &ParsedEntry) -> Derived {
+        Derived {
+            keys: StoryKeys::of(entry),
+            text: Arc::new(PlainText::of(
+                entry.title.as_deref(),
+                entry.summary.as_deref(),
+                entry.content.as_deref(),
+            )),
+        }
+    }
 }
 
 impl PreparedFeed {
@@ -82,12 +102,24 @@ impl PreparedFeed {
             .iter()
             .map(|entry| PreparedEntry {
                 hash: content_hash(entry),
-                keys: StoryKeys::of(entry),
-                text: Arc::new(PlainText::of(
-                    entry.title.as_deref(),
-                    entry.summary.as_deref(),
-                    entry.content.as_deref(),
-                )),
+                derived: Some(Derived::of(entry)),
+            })
+            .collect();
+        PreparedFeed { feed, entries }
+    }
+
+    /// Only digests the entries of `feed`: the writer finds the story keys and plain text
+    /// of those it has not stored as they are, which are few in a feed stored before (its
+    /// plain text is most of the work, and a feed whose server sends no validators is
+    /// downloaded and parsed whole at every run). Pure computation: call it off the writer
+    /// thread.
+    pub fn digested(feed: ParsedFeed) -> PreparedFeed {
+        let entries = feed
+            .entries
+            .iter()
+            .map(|entry| PreparedEntry {
+                hash: content_hash(entry),
+                derived: None,
             })
             .collect();
         PreparedFeed { feed, entries }
@@ -335,7 +367,15 @@ impl<'a> Batch<'a> {
                 document_order.push(stored.id);
                 continue;
             }
-            let keys = &ready.keys;
+            let derived_here;
+            let derived = match &ready.derived {
+                Some(derived) => derived,
+                None => {
+                    derived_here = Derived::of(entry);
+                    &derived_here
+                }
+            };
+            let keys = &derived.keys;
             let (entry_id, dates) = match &found {
                 Some(stored) => {
                     let dates = EntryDates::edited(
@@ -416,7 +456,7 @@ impl<'a> Batch<'a> {
             self.search.push(PendingSearch {
                 entry_id,
                 replacing: !written.is_new,
-                text: Arc::clone(&ready.text),
+                text: Arc::clone(&derived.text),
             });
             document_order.push(entry_id);
         }
