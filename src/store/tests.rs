@@ -1352,6 +1352,22 @@ fn an_edited_entry_is_found_by_its_new_words_only() {
     assert_eq!(search(&fixture.store, "paragraph").len(), 1, "indexed once");
 }
 
+/// Records `prepared` as a fetch of `feed_id` at [`NOW`] (200, no validators) in `batch`.
+fn record_in(batch: &mut Batch<'_>, feed_id: FeedId, prepared: &PreparedFeed) {
+    let now = at(NOW);
+    batch
+        .record_fetched(
+            feed_id,
+            prepared,
+            &Validators::default(),
+            200,
+            None,
+            now,
+            now,
+        )
+        .unwrap();
+}
+
 /// What a sequence of fetches leaves in the database when each feed is prepared by
 /// `prepare`: every entry, story and headline row, and what four searches find.
 fn stored_after_fetches(prepare: fn(ParsedFeed) -> PreparedFeed) -> Vec<String> {
@@ -1388,20 +1404,9 @@ fn stored_after_fetches(prepare: fn(ParsedFeed) -> PreparedFeed) -> Vec<String> 
             ],
         ),
     ];
-    let now = at(NOW);
     for (feed_id, entries) in fetches {
         let mut batch = fixture.store.batch().unwrap();
-        batch
-            .record_fetched(
-                feed_id,
-                &prepare(feed(entries)),
-                &Validators::default(),
-                200,
-                None,
-                now,
-                now,
-            )
-            .unwrap();
+        record_in(&mut batch, feed_id, &prepare(feed(entries)));
         batch.commit().unwrap();
     }
     let conn = &fixture.store.conn;
@@ -1478,29 +1483,17 @@ fn search_segments(store: &Store) -> i64 {
 fn a_batch_of_edits_among_new_entries_writes_one_search_segment() {
     let mut fixture = fixture();
     let ids = fixture.add_feeds(&[("Other", "https://other.example/feed")]);
-    let now = at(NOW);
     let record = |batch: &mut Batch<'_>, feed_id: FeedId, entries: Vec<ParsedEntry>| {
-        batch
-            .record_fetched(
-                feed_id,
-                &PreparedFeed::new(feed(entries)),
-                &etag("\"e\""),
-                200,
-                None,
-                now,
-                now,
-            )
-            .unwrap();
+        record_in(batch, feed_id, &PreparedFeed::new(feed(entries)));
+    };
+    let first_feed = |word: &str| {
+        vec![
+            entry_with("a", "Walrus census", &format!("<p>{word} tusks</p>"), ""),
+            entry_with("b", "Puffin census", &format!("<p>{word} beaks</p>"), ""),
+        ]
     };
     let mut batch = fixture.store.batch().unwrap();
-    record(
-        &mut batch,
-        ids[0],
-        vec![
-            entry_with("a", "Walrus census", "<p>draft tusks</p>", ""),
-            entry_with("b", "Puffin census", "<p>draft beaks</p>", ""),
-        ],
-    );
+    record(&mut batch, ids[0], first_feed("draft"));
     batch.commit().unwrap();
     assert_eq!(search_segments(&fixture.store), 1);
 
@@ -1513,14 +1506,7 @@ fn a_batch_of_edits_among_new_entries_writes_one_search_segment() {
             entry_with("d", "Seal census", "<p>flippers</p>", ""),
         ],
     );
-    record(
-        &mut batch,
-        ids[0],
-        vec![
-            entry_with("a", "Walrus census", "<p>final tusks</p>", ""),
-            entry_with("b", "Puffin census", "<p>final beaks</p>", ""),
-        ],
-    );
+    record(&mut batch, ids[0], first_feed("final"));
     batch.commit().unwrap();
     assert_eq!(
         search_segments(&fixture.store),

@@ -97,15 +97,7 @@ impl PreparedFeed {
     /// Digests the entries of `feed`, finds their story keys and extracts their plain text.
     /// Pure computation: call it off the writer thread.
     pub fn new(feed: ParsedFeed) -> PreparedFeed {
-        let entries = feed
-            .entries
-            .iter()
-            .map(|entry| PreparedEntry {
-                hash: content_hash(entry),
-                derived: Some(Derived::of(entry)),
-            })
-            .collect();
-        PreparedFeed { feed, entries }
+        PreparedFeed::ahead(feed, true)
     }
 
     /// Only digests the entries of `feed`: the writer finds the story keys and plain text
@@ -114,12 +106,17 @@ impl PreparedFeed {
     /// downloaded and parsed whole at every run). Pure computation: call it off the writer
     /// thread.
     pub fn digested(feed: ParsedFeed) -> PreparedFeed {
+        PreparedFeed::ahead(feed, false)
+    }
+
+    /// Digests the entries of `feed`, and derives what storing them needs if `derive`.
+    fn ahead(feed: ParsedFeed, derive: bool) -> PreparedFeed {
         let entries = feed
             .entries
             .iter()
             .map(|entry| PreparedEntry {
                 hash: content_hash(entry),
-                derived: None,
+                derived: derive.then(|| Derived::of(entry)),
             })
             .collect();
         PreparedFeed { feed, entries }
