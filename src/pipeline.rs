@@ -2,8 +2,8 @@
 //!
 //! The network side runs on a single-threaded tokio runtime, many feeds at once, and does
 //! everything about a feed that needs no database: parsing, and preparing each entry for
-//! storage ([`PreparedFeed`]; for a feed stored before, only digesting it). The store side is one writer thread that owns the database
-//! connection and stores whatever results have arrived in one transaction (a [`Batch`] of
+//! storage ([`PreparedFeed`]; for a feed stored before, only digesting it). The store side
+//! is one writer thread that owns the database connection and stores whatever results have arrived in one transaction (a [`Batch`] of
 //! at most 128 feeds or 4 MiB of text to index): when the network is faster than the disk, results
 //! queue up and each commit carries many feeds; when it is slower, each feed is committed as
 //! soon as it arrives. The two sides meet in a bounded channel, so no transaction ever waits
@@ -19,7 +19,7 @@ use url::Url;
 
 use crate::config::{Config, FeedSpec};
 use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
-use crate::model::{FeedId, ServerHints, Timestamp, Validators};
+use crate::model::{FeedId, ParsedFeed, ServerHints, Timestamp, Validators};
 use crate::parse::{self, ParseError};
 use crate::schedule::{self, PollHints};
 use crate::store::{Batch, ConfiguredFeed, EntryCounts, FeedRow, PreparedFeed, Store, StoreError};
@@ -434,10 +434,13 @@ async fn fetch_all(
         let sender = sender.clone();
         let parsing = Arc::clone(&parsing);
         let url = job.url(feeds).clone();
-        let ahead = if job.fetched_before() {
-            Ahead::Digests
+        // A feed's first fetch has its entries prepared whole here, off the writer, which
+        // is the busier; a feed stored before only digested, since most of its entries are
+        // stored as they are and the writer derives the rest for the few that are not.
+        let prepare_feed: fn(ParsedFeed) -> PreparedFeed = if job.fetched_before() {
+            PreparedFeed::digested
         } else {
-            Ahead::Everything
+            PreparedFeed::new
         };
         tasks.spawn(async move {
             let _slot = slot;
@@ -446,7 +449,7 @@ async fn fetch_all(
             // as the writer can soon take, and hold the permit until it has one.
             let _parsing = parsing.acquire_owned().await.ok();
             let result = match fetched {
-                Ok(fetched) => prepare(fetched, ahead),
+                Ok(fetched) => prepare(fetched, prepare_feed),
                 Err(error) => Err(error.into()),
             };
             // A closed channel means the writer stopped on a database error; the run is
@@ -458,19 +461,11 @@ async fn fetch_all(
     while tasks.join_next().await.is_some() {}
 }
 
-/// How much of storing a feed's entries is worked out before the writer has them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ahead {
-    /// Digests, story keys and plain text ([`PreparedFeed::new`]): a feed's first fetch,
-    /// whose entries are all new, keeps that work off the writer, which is the busier.
-    Everything,
-    /// Digests only ([`PreparedFeed::digested`]): a feed stored before, whose entries are
-    /// mostly stored as they are; the writer derives the rest for the few that are not.
-    Digests,
-}
-
-/// Parses a fetched body and prepares its entries for the writer.
-fn prepare(fetched: Fetched, ahead: Ahead) -> Result<Success, Failure> {
+/// Parses a fetched body and prepares its entries for the writer with `prepare_feed`.
+fn prepare(
+    fetched: Fetched,
+    prepare_feed: fn(ParsedFeed) -> PreparedFeed,
+) -> Result<Success, Failure> {
     match fetched {
         Fetched::NotModified {
             moved_to,
@@ -492,10 +487,7 @@ fn prepare(fetched: Fetched, ahead: Ahead) -> Result<Success, Failure> {
         } => {
             let feed = parse::parse_with_charset(&body, &final_url, charset.as_deref())?;
             drop(body);
-            let feed = match ahead {
-                Ahead::Everything => PreparedFeed::new(feed),
-                Ahead::Digests => PreparedFeed::digested(feed),
-            };
+            let feed = prepare_feed(feed);
             Ok(Success::Modified {
                 status,
                 moved_to,
