@@ -9,9 +9,9 @@
 //! answers 304) and after 5 % of the feeds changed. Then `fetch --force` alone (warm) and
 //! `publish` alone, to split a run into its two halves, and last `fetch --force` once the
 //! server sends no validators (every feed downloaded and parsed whole, none changed: what a
-//! run costs for feeds served without `ETag` or `Last-Modified`). The fetch half of a cold run is also
-//! run alone, into empty databases, `--cold-runs K` times (default 3): its row is the median
-//! run, with the largest peak RSS. Every feed is on 127.0.0.1, so the
+//! run costs for feeds served without `ETag` or `Last-Modified`). The fetch half of a cold
+//! run is also run alone, into empty databases, `--cold-runs K` times (default 3): its row
+//! is the median run, with the largest peak RSS. Every feed is on 127.0.0.1, so the
 //! generated `feeds.toml` sets `concurrency = 64` and `per_host = 64`: real feeds are spread
 //! over hundreds of hosts, and the default `per_host = 2` would only measure that politeness
 //! limit on one host, not the pipeline.
@@ -86,8 +86,11 @@ const STORE_SEED: u64 = 0x7374_6f72_6531_6d31;
 /// The share of distinct stories carried by several feeds.
 const SHARED_STORIES: f64 = 0.10;
 
-/// The share of feeds that change between the warm and the last phase.
+/// The share of feeds that change between the warm run and the run after it.
 const CHANGED_FEEDS: f64 = 0.05;
+
+/// When the run after the change happens, after the cold run's `--now`.
+const CHANGED_RUN_AFTER: i64 = 12 * HOUR;
 
 /// How much of its history each `record_fetched` call of the store build carries.
 const STORE_BATCH_SPAN: i64 = 30 * DAY;
@@ -1822,7 +1825,7 @@ fn fetch_benchmark(
 
     let changed = change_corpus(&mut plan, &vocabulary, &server, &urls, t0);
     let label = format!("{:.0} % changed", CHANGED_FEEDS * 100.0);
-    let after_change = command(t0 + 12 * HOUR, &["run"]);
+    let after_change = command(t0 + CHANGED_RUN_AFTER, &["run"]);
     phases.push(run_phase(
         &label,
         &after_change,
@@ -1978,7 +1981,7 @@ fn serve_corpus(args: &Args, workspace: &Path, now: Timestamp) -> anyhow::Result
         urls.len(),
         config_path.display(),
         CHANGED_FEEDS * 100.0,
-        Timestamp::from_unix(t0 + 12 * HOUR).to_rfc3339()
+        Timestamp::from_unix(t0 + CHANGED_RUN_AFTER).to_rfc3339()
     );
     std::io::stdout().flush()?;
     let mut lines = std::io::stdin().lines();

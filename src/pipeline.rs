@@ -1,15 +1,15 @@
 //! One fetch run: due feeds → concurrent fetch → parse → store, and a report of the run.
 //!
 //! The network side runs on a single-threaded tokio runtime, many feeds at once, and does
-//! everything about a feed that needs no database: parsing, and preparing each entry for
-//! storage ([`PreparedFeed`]; for a feed stored before, only digesting it). The store side
-//! is one writer thread that owns the database connection and stores whatever results have arrived in one transaction (a [`Batch`] of
-//! at most 128 feeds or 4 MiB of text to index): when the network is faster than the disk, results
-//! queue up and each commit carries many feeds; when it is slower, each feed is committed as
-//! soon as it arrives. The two sides meet in a bounded channel, so no transaction ever waits
-//! on the network and memory is bounded by what is in flight. A feed's failure is data: it
-//! is stored on the feed and returned in the report, and never stops the other feeds. Only
-//! a database failure ends the run early.
+//! everything about a feed that needs no database: parsing, and preparing each entry for storage
+//! ([`PreparedFeed`]; for a feed stored before, only digesting it). The store side is one writer
+//! thread that owns the database connection and stores whatever results have arrived in one
+//! transaction (a [`Batch`] of at most 128 feeds or 4 MiB of text to index): when the network is
+//! faster than the disk, results queue up and each commit carries many feeds; when it is slower,
+//! each feed is committed as soon as it arrives. The two sides meet in a bounded channel, so no
+//! transaction ever waits on the network and memory is bounded by what is in flight. A feed's
+//! failure is data: it is stored on the feed and returned in the report, and never stops the other
+//! feeds. Only a database failure ends the run early.
 
 use std::collections::HashMap;
 use std::sync::Arc;
