@@ -14,7 +14,15 @@
 //! through SQLite instead of growing without bound.
 //!
 //! It is loaded only once a run has matched [`LOAD_AFTER`] headlines through `title_words`:
-//! loading reads every recent title, which a large run repays and a small one does not.
+//! loading reads the titles of every entry published since 5 days before the earliest new
+//! entry matched so far (and at most [`LOAD_SPAN`] back), which a large run repays and a
+//! small one does not. A cron run's new entries are recent, so it reads the last week's
+//! titles, not the month's (at 5000 feeds, 149,000 titles took 1.4 s to read and split into
+//! words, most of such a run); a cold fetch's first entries span its feeds' backlogs, so it
+//! reads them all. Edited entries are left out of that choice: a feed that edits an entry
+//! usually edits an older one, and one edit a month back would have the run read the month.
+//! A headline older than what was read, matched later, has the part of its window before
+//! `covers_from` matched through `title_words`, as above.
 //!
 //! **It must agree with the database.** It is loaded from the database when first needed,
 //! updated with every entry written through this connection, and emptied when it may disagree: when a
@@ -30,7 +38,7 @@ use crate::dedup::{self, Headline};
 /// Headlines of the same event join within this many seconds of each other (5 days).
 pub(super) const TITLE_WINDOW: i64 = 5 * 24 * 3600;
 
-/// How far back from the time of the first write the index is loaded: past the age of a new
+/// How far back from the time of the run the index is loaded at most: past the age of a new
 /// feed's undated backlog (30 days), plus the title window.
 const LOAD_SPAN: i64 = 35 * 24 * 3600;
 
@@ -44,9 +52,9 @@ const MAX_ENTRIES: usize = 48 * 1024;
 /// reserves room for this many per entry of [`MAX_ENTRIES`].
 const WORDS_PER_HEADLINE: usize = 8;
 
-/// Headlines matched through `title_words` before the index is loaded: loading reads every
-/// recent title (30,000 at 1000 feeds, about 0.1 s), which pays off over a large run but not
-/// for the few new entries of a typical one.
+/// Headlines matched through `title_words` before the index is loaded: loading reads the
+/// recent titles (up to 30,000 at 1000 feeds, about 0.1 s), which pays off over a large run
+/// but not for the few new entries of a typical one.
 const LOAD_AFTER: usize = 256;
 
 /// The recent headlines, or nothing until first needed.
@@ -58,6 +66,34 @@ pub(super) struct HeadlineIndex {
     max_entries: usize,
     /// Headlines still to match through `title_words` before loading ([`LOAD_AFTER`]).
     until_load: usize,
+    /// The earliest publish time of a new entry's headline matched so far, and of any
+    /// headline: loading starts a title window before the first, else before the second.
+    earliest: Earliest,
+}
+
+/// The earliest publish times of the headlines matched so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Earliest {
+    new: Option<i64>,
+    any: Option<i64>,
+}
+
+impl Earliest {
+    fn see(&mut self, probe: &Probe<'_>) {
+        let earlier = |time: Option<i64>| {
+            Some(time.map_or(probe.published, |time| time.min(probe.published)))
+        };
+        if probe.new {
+            self.new = earlier(self.new);
+        }
+        self.any = earlier(self.any);
+    }
+
+    /// Where loading starts, given the run's time.
+    fn load_from(self, now: i64) -> i64 {
+        let earliest = self.new.or(self.any).unwrap_or(now);
+        (earliest - TITLE_WINDOW).max(now - LOAD_SPAN)
+    }
 }
 
 impl Default for HeadlineIndex {
@@ -142,6 +178,8 @@ pub(super) struct Probe<'a> {
     pub published: i64,
     /// Its feed's group: headlines only join entries of other groups.
     pub group: &'a str,
+    /// Whether the entry is new (else edited).
+    pub new: bool,
     /// Its headline.
     pub headline: &'a Headline,
 }
@@ -154,6 +192,17 @@ impl HeadlineIndex {
             data_version: None,
             max_entries,
             until_load: 0,
+            earliest: Earliest::default(),
+        }
+    }
+
+    /// An index that holds at most `max_entries` headlines and loads once `headlines` were
+    /// matched without it.
+    #[cfg(test)]
+    pub(super) fn loading_after(max_entries: usize, headlines: usize) -> HeadlineIndex {
+        HeadlineIndex {
+            until_load: headlines,
+            ..HeadlineIndex::with_max_entries(max_entries)
         }
     }
 
@@ -181,11 +230,12 @@ impl HeadlineIndex {
         probe: &Probe<'_>,
         now: i64,
     ) -> rusqlite::Result<Option<Matched>> {
+        self.earliest.see(probe);
         if self.loaded.is_none() && self.until_load > 0 {
             self.until_load -= 1;
             return Ok(None);
         }
-        let loaded = self.load(tx, now)?;
+        let loaded = self.load(tx, self.earliest.load_from(now))?;
         let entries = if probe.published + TITLE_WINDOW < loaded.covers_from {
             // (the whole window lies before what the index holds)
             Vec::new()
@@ -238,12 +288,20 @@ impl HeadlineIndex {
         }
     }
 
-    fn load(&mut self, tx: &Transaction<'_>, now: i64) -> rusqlite::Result<&mut Loaded> {
+    /// The index, read from the database with the headlines published since `from` if it
+    /// is not loaded.
+    fn load(&mut self, tx: &Transaction<'_>, from: i64) -> rusqlite::Result<&mut Loaded> {
         let loaded = match self.loaded.take() {
             Some(loaded) => loaded,
-            None => Loaded::read(tx, now - LOAD_SPAN, self.max_entries)?,
+            None => Loaded::read(tx, from, self.max_entries)?,
         };
         Ok(self.loaded.insert(loaded))
+    }
+
+    /// Since when the index holds every headline, if it is loaded.
+    #[cfg(test)]
+    pub(super) fn covers_from(&self) -> Option<i64> {
+        self.loaded.as_ref().map(|loaded| loaded.covers_from)
     }
 }
 
@@ -655,6 +713,7 @@ mod tests {
                 entry_id: id,
                 published,
                 group: &group,
+                new: true,
                 headline: &probe_headline,
             };
             let mut found = loaded.same_event(&probe);

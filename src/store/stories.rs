@@ -158,6 +158,7 @@ pub(super) fn settle(
         entry_id: written.id,
         published: written.published,
         group: written.group,
+        new: written.is_new,
         headline,
     });
     headlines.insert(written.id, probe.as_ref());
@@ -225,6 +226,7 @@ fn matching_stories(
         id: entry_id,
         group,
         published,
+        is_new,
         ..
     } = *written;
     let mut found = BTreeSet::new();
@@ -268,6 +270,7 @@ fn matching_stories(
             entry_id,
             published,
             group,
+            new: is_new,
             headline,
         };
         // The window's part the index does not hold is matched through `title_words`.

@@ -880,6 +880,102 @@ fn a_window_partly_before_the_index_is_matched_in_both_parts() {
     );
 }
 
+/// The titles of 20 days ago, the edited entry of a run, and its new entry, of 2026-11-28.
+const MONTH_OLD: &str = "2026-11-08T10:00:00Z";
+const RECENT: &str = "2026-11-28T10:00:00Z";
+
+/// A run's new entries are recent: the headline index is read from a title window before the
+/// earliest of them, not from a month back.
+#[test]
+fn the_headline_index_is_read_from_a_window_before_the_earliest_new_entry() {
+    let mut fixture = fixture();
+    let feeds = fixture.add_feeds(&[("Two", "https://two.example/feed")]);
+    let old = "Quarterly results of an unrelated company published today";
+    record(
+        &mut fixture.store,
+        feeds[0],
+        vec![entry("k:old", old, MONTH_OLD)],
+    );
+    fixture.store.headlines = eager_headlines();
+    let new = "Kernel maintainers schedule the next long term release";
+    record(
+        &mut fixture.store,
+        feeds[1],
+        vec![entry("k:new", new, RECENT)],
+    );
+    assert_eq!(
+        fixture.store.headlines.covers_from(),
+        Some(at(RECENT).unix() - headlines::TITLE_WINDOW)
+    );
+}
+
+/// An edited entry, often an old one, does not take the reading back to its time: the new
+/// entries matched before loading decide.
+#[test]
+fn an_edited_old_entry_does_not_take_the_headline_index_back() {
+    let mut fixture = fixture();
+    let feeds = fixture.add_feeds(&[("Two", "https://two.example/feed")]);
+    let old = "Quarterly results of an unrelated company published today";
+    record(
+        &mut fixture.store,
+        feeds[0],
+        vec![entry("k:old", old, MONTH_OLD)],
+    );
+    // (the edit is matched without the index, the new entry loads it)
+    fixture.store.headlines = headlines::HeadlineIndex::loading_after(64 * 1024, 1);
+    let edited = "Quarterly results of an unrelated company corrected today";
+    record(
+        &mut fixture.store,
+        feeds[0],
+        vec![entry("k:old", edited, MONTH_OLD)],
+    );
+    let new = "Kernel maintainers schedule the next long term release";
+    record(
+        &mut fixture.store,
+        feeds[1],
+        vec![entry("k:new", new, RECENT)],
+    );
+    assert_eq!(
+        fixture.store.headlines.covers_from(),
+        Some(at(RECENT).unix() - headlines::TITLE_WINDOW)
+    );
+}
+
+/// Once the index holds only the recent headlines, an old headline still joins the story of
+/// an old one (matched through `title_words`).
+#[test]
+fn an_old_headline_matched_after_recent_ones_joins_its_story() {
+    let mut fixture = fixture();
+    let feeds = fixture.add_feeds(&[
+        ("Two", "https://two.example/feed"),
+        ("Three", "https://three.example/feed"),
+    ]);
+    let first = patch_tuesday("", "https://example.org/a", MONTH_OLD);
+    record(
+        &mut fixture.store,
+        feeds[0],
+        vec![side_entry("k:One", first)],
+    );
+    fixture.store.headlines = eager_headlines();
+    let unrelated = "Kernel maintainers schedule the next long term release";
+    record(
+        &mut fixture.store,
+        feeds[2],
+        vec![entry("k:new", unrelated, RECENT)],
+    );
+    let second = patch_tuesday("", "https://two.example/b", "2026-11-08T12:00:00Z");
+    record(
+        &mut fixture.store,
+        feeds[1],
+        vec![side_entry("k:Two", second)],
+    );
+    assert!(fixture.store.headlines.covers_from() > Some(at(MONTH_OLD).unix()));
+    assert_eq!(
+        story_of_key(&fixture.store, "k:One"),
+        story_of_key(&fixture.store, "k:Two")
+    );
+}
+
 #[test]
 fn which_entries_are_one_story() {
     let b = Side {
