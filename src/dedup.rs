@@ -363,9 +363,15 @@ fn is_stop_word(word: &str) -> bool {
 /// pair apart (`agree`/`agreed`) rather than join different words.
 fn stem(word: &str) -> String {
     let mut chars: Vec<char> = word.chars().collect();
+    // (compared in place: a suffix collected into a vector was an allocation per test, ten a
+    // word, and most of the time a headline took to split into words)
     let ends = |chars: &[char], suffix: &str| {
-        let suffix: Vec<char> = suffix.chars().collect();
-        chars.ends_with(&suffix)
+        let len = suffix.chars().count();
+        chars.len() >= len
+            && chars[chars.len() - len..]
+                .iter()
+                .copied()
+                .eq(suffix.chars())
     };
     // Removes `suffix` and appends `replacement` if at least MIN_WORD_LEN letters remain.
     let replace = |chars: &mut Vec<char>, suffix: &str, replacement: &str| {
