@@ -884,10 +884,10 @@ fn a_window_partly_before_the_index_is_matched_in_both_parts() {
 const MONTH_OLD: &str = "2026-11-08T10:00:00Z";
 const RECENT: &str = "2026-11-28T10:00:00Z";
 
-/// A run's new entries are recent: the headline index is read from a title window before the
-/// earliest of them, not from a month back.
-#[test]
-fn the_headline_index_is_read_from_a_window_before_the_earliest_new_entry() {
+/// Stores a month-old headline, then gives the store `index` for its headlines, edits the
+/// old entry if `edit_old`, and stores a recent new headline: since when the index holds every
+/// headline.
+fn headlines_read_from(index: headlines::HeadlineIndex, edit_old: bool) -> Option<i64> {
     let mut fixture = fixture();
     let feeds = fixture.add_feeds(&[("Two", "https://two.example/feed")]);
     let old = "Quarterly results of an unrelated company published today";
@@ -896,15 +896,30 @@ fn the_headline_index_is_read_from_a_window_before_the_earliest_new_entry() {
         feeds[0],
         vec![entry("k:old", old, MONTH_OLD)],
     );
-    fixture.store.headlines = eager_headlines();
+    fixture.store.headlines = index;
+    if edit_old {
+        let edited = "Quarterly results of an unrelated company corrected today";
+        record(
+            &mut fixture.store,
+            feeds[0],
+            vec![entry("k:old", edited, MONTH_OLD)],
+        );
+    }
     let new = "Kernel maintainers schedule the next long term release";
     record(
         &mut fixture.store,
         feeds[1],
         vec![entry("k:new", new, RECENT)],
     );
+    fixture.store.headlines.covers_from()
+}
+
+/// A run's new entries are recent: the headline index is read from a title window before the
+/// earliest of them, not from a month back.
+#[test]
+fn the_headline_index_is_read_from_a_window_before_the_earliest_new_entry() {
     assert_eq!(
-        fixture.store.headlines.covers_from(),
+        headlines_read_from(eager_headlines(), false),
         Some(at(RECENT).unix() - headlines::TITLE_WINDOW)
     );
 }
@@ -913,30 +928,10 @@ fn the_headline_index_is_read_from_a_window_before_the_earliest_new_entry() {
 /// entries matched before loading decide.
 #[test]
 fn an_edited_old_entry_does_not_take_the_headline_index_back() {
-    let mut fixture = fixture();
-    let feeds = fixture.add_feeds(&[("Two", "https://two.example/feed")]);
-    let old = "Quarterly results of an unrelated company published today";
-    record(
-        &mut fixture.store,
-        feeds[0],
-        vec![entry("k:old", old, MONTH_OLD)],
-    );
     // (the edit is matched without the index, the new entry loads it)
-    fixture.store.headlines = headlines::HeadlineIndex::loading_after(64 * 1024, 1);
-    let edited = "Quarterly results of an unrelated company corrected today";
-    record(
-        &mut fixture.store,
-        feeds[0],
-        vec![entry("k:old", edited, MONTH_OLD)],
-    );
-    let new = "Kernel maintainers schedule the next long term release";
-    record(
-        &mut fixture.store,
-        feeds[1],
-        vec![entry("k:new", new, RECENT)],
-    );
+    let index = headlines::HeadlineIndex::loading_after(64 * 1024, 1);
     assert_eq!(
-        fixture.store.headlines.covers_from(),
+        headlines_read_from(index, true),
         Some(at(RECENT).unix() - headlines::TITLE_WINDOW)
     );
 }
