@@ -363,8 +363,8 @@ fn is_stop_word(word: &str) -> bool {
 /// pair apart (`agree`/`agreed`) rather than join different words.
 fn stem(word: &str) -> String {
     let mut chars: Vec<char> = word.chars().collect();
-    // (compared in place: a suffix collected into a vector was an allocation per test, ten a
-    // word, and most of the time a headline took to split into words)
+    // (compared in place: collecting each suffix into a vector was an allocation per test,
+    // ten a word)
     let ends = |chars: &[char], suffix: &str| {
         let len = suffix.chars().count();
         chars.len() >= len

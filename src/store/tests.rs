@@ -880,8 +880,9 @@ fn a_window_partly_before_the_index_is_matched_in_both_parts() {
     );
 }
 
-/// The titles of 20 days ago, the edited entry of a run, and its new entry, of 2026-11-28.
+/// An old entry's publish time, 20 days before `NOW`.
 const MONTH_OLD: &str = "2026-11-08T10:00:00Z";
+/// A new entry's publish time, 2 hours before `NOW`.
 const RECENT: &str = "2026-11-28T10:00:00Z";
 
 /// Stores a month-old headline, then gives the store `index` for its headlines, edits the
