@@ -20,8 +20,8 @@
 //! titles, not the month's (at 5000 feeds, 149,000 titles took 1.4 s to read and split into
 //! words, most of such a run); a cold fetch's first entries span its feeds' backlogs, so it
 //! reads them all. Edited entries are left out of that choice: a feed that edits an entry
-//! usually edits an older one, and one edit a month back would have the run read the month.
-//! A headline older than what was read, matched later, has the part of its window before
+//! usually edits an older one, and one edit a month back would have the run read the month
+//! (a run of edits alone reads from 5 days before the run's time). A headline older than what was read, matched later, has the part of its window before
 //! `covers_from` matched through `title_words`, as above.
 //!
 //! **It must agree with the database.** It is loaded from the database when first needed,
@@ -66,34 +66,9 @@ pub(super) struct HeadlineIndex {
     max_entries: usize,
     /// Headlines still to match through `title_words` before loading ([`LOAD_AFTER`]).
     until_load: usize,
-    /// The earliest publish time of a new entry's headline matched so far, and of any
-    /// headline: loading starts a title window before the first, else before the second.
-    earliest: Earliest,
-}
-
-/// The earliest publish times of the headlines matched so far.
-#[derive(Debug, Clone, Copy, Default)]
-struct Earliest {
-    new: Option<i64>,
-    any: Option<i64>,
-}
-
-impl Earliest {
-    fn see(&mut self, probe: &Probe<'_>) {
-        let earlier = |time: Option<i64>| {
-            Some(time.map_or(probe.published, |time| time.min(probe.published)))
-        };
-        if probe.new {
-            self.new = earlier(self.new);
-        }
-        self.any = earlier(self.any);
-    }
-
-    /// Where loading starts, given the run's time.
-    fn load_from(self, now: i64) -> i64 {
-        let earliest = self.new.or(self.any).unwrap_or(now);
-        (earliest - TITLE_WINDOW).max(now - LOAD_SPAN)
-    }
+    /// The earliest publish time of a new entry's headline matched so far: loading starts a
+    /// title window before it (before the run's time when there is none).
+    earliest_new: Option<i64>,
 }
 
 impl Default for HeadlineIndex {
@@ -192,7 +167,7 @@ impl HeadlineIndex {
             data_version: None,
             max_entries,
             until_load: 0,
-            earliest: Earliest::default(),
+            earliest_new: None,
         }
     }
 
@@ -230,12 +205,18 @@ impl HeadlineIndex {
         probe: &Probe<'_>,
         now: i64,
     ) -> rusqlite::Result<Option<Matched>> {
-        self.earliest.see(probe);
+        if probe.new {
+            self.earliest_new = Some(
+                self.earliest_new
+                    .map_or(probe.published, |earliest| earliest.min(probe.published)),
+            );
+        }
         if self.loaded.is_none() && self.until_load > 0 {
             self.until_load -= 1;
             return Ok(None);
         }
-        let loaded = self.load(tx, self.earliest.load_from(now))?;
+        let from = self.earliest_new.unwrap_or(now) - TITLE_WINDOW;
+        let loaded = self.load(tx, from.max(now - LOAD_SPAN))?;
         let entries = if probe.published + TITLE_WINDOW < loaded.covers_from {
             // (the whole window lies before what the index holds)
             Vec::new()
