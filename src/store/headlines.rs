@@ -21,8 +21,9 @@
 //! words, most of such a run); a cold fetch's first entries span its feeds' backlogs, so it
 //! reads them all. Edited entries are left out of that choice: a feed that edits an entry
 //! usually edits an older one, and one edit a month back would have the run read the month
-//! (a run of edits alone reads from 5 days before the run's time). A headline older than what was read, matched later, has the part of its window before
-//! `covers_from` matched through `title_words`, as above.
+//! (a run of edits alone reads from 5 days before the run's time). A headline older than
+//! what was read, matched later, has the part of its window before `covers_from` matched
+//! through `title_words`, as above.
 //!
 //! **It must agree with the database.** It is loaded from the database when first needed,
 //! updated with every entry written through this connection, and emptied when it may disagree: when a
