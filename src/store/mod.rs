@@ -37,6 +37,9 @@ pub use search::{SearchError, SearchQuery};
 pub use stories::Work;
 pub use write::{Batch, EntryCounts, PreparedFeed, UNDATED_BACKLOG_AGE};
 
+/// Prepared statements kept per connection (see [`Store::open`]).
+const STATEMENT_CACHE: usize = 32;
+
 /// Marks a SQLite file as frontpage's (`PRAGMA application_id`): "FPAG".
 pub const APPLICATION_ID: i32 = 0x4650_4147;
 
@@ -283,6 +286,9 @@ impl Store {
         // instead of going through a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(open_error)?;
+        // Storing a feed runs about twenty statements, each prepared once per connection:
+        // rusqlite's default cache of 16 would prepare some of them again for every feed.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut store = Store {
             conn,
             path: path.to_path_buf(),

@@ -313,13 +313,15 @@ impl<'a> Batch<'a> {
         let tx = &self.tx;
         let work = &mut self.work;
         let headlines = &mut *self.headlines.headlines;
+        // The statements run once a feed are cached too: a cold run stores a thousand feeds.
         let (group, ranked, first_fetch): (String, bool, bool) = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT coalesce(f.group_name, ''), f.ranked, s.last_success_at IS NULL
                  FROM feeds f JOIN fetch_state s ON s.feed_id = f.id WHERE f.id = ?1",
-                params![feed_id.0],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
+            )?
+            .query_row(params![feed_id.0], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
             .optional()?
             .unwrap_or_default();
         let mut existing = tx.prepare_cached(
@@ -460,29 +462,27 @@ impl<'a> Batch<'a> {
         if ranked {
             record_positions(tx, feed_id, &document_order, work)?;
         }
-        tx.execute(
-            "UPDATE feeds SET title = ?2, site_link = ?3 WHERE id = ?1",
-            params![
+        tx.prepare_cached("UPDATE feeds SET title = ?2, site_link = ?3 WHERE id = ?1")?
+            .execute(params![
                 feed_id.0,
                 feed.title,
                 feed.site_link.as_ref().map(Url::as_str)
-            ],
-        )?;
+            ])?;
         record_move(tx, feed_id, moved_to)?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
                  last_success_at = ?4, last_status = 'ok', http_status = ?5, next_check_at = ?6,
                  consecutive_errors = 0, failing_since = NULL, last_error = NULL
              WHERE feed_id = ?1",
-            params![
-                feed_id.0,
-                validators.etag,
-                validators.last_modified,
-                now.unix(),
-                http_status,
-                next_check_at.unix()
-            ],
-        )?;
+        )?
+        .execute(params![
+            feed_id.0,
+            validators.etag,
+            validators.last_modified,
+            now.unix(),
+            http_status,
+            next_check_at.unix()
+        ])?;
         Ok(counts)
     }
 
