@@ -566,3 +566,28 @@ fn quiet_silences_failures_and_verbose_logs_each_request() {
     assert_eq!(quiet.code, 1, "the exit code still tells");
     assert_eq!(quiet.stderr, "");
 }
+
+#[test]
+fn debugging_output_tells_how_busy_the_writer_was() {
+    let server = FeedServer::start();
+    server.route("/a.xml", Reply::ok(rss(None)));
+    server.route("/b.xml", Reply::ok(rss(None)));
+    let project =
+        Project::with_feeds(&[("A", &server.url("/a.xml")), ("B", &server.url("/b.xml"))]);
+
+    let debugging = project.run(&["-vv", "fetch"]);
+    assert_eq!(debugging.code, 0, "{}", debugging.stderr);
+    let line = debugging
+        .stderr
+        .lines()
+        .find(|line| line.contains("writer: "))
+        .unwrap_or_else(|| panic!("no writer line in {}", debugging.stderr));
+    // (how the two results were batched depends on when they arrived)
+    assert!(
+        line.contains(" transactions, busy ") && line.ends_with(" s for results"),
+        "{line}"
+    );
+
+    let verbose = project.run(&["-v", "fetch", "--force"]);
+    assert!(!verbose.stderr.contains("writer: "), "{}", verbose.stderr);
+}
