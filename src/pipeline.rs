@@ -529,10 +529,11 @@ fn write_results(
     let mut batches = 0_usize;
     loop {
         let waiting = Instant::now();
-        let Some(first) = receiver.blocking_recv() else {
+        let received = receiver.blocking_recv();
+        waited += waiting.elapsed();
+        let Some(first) = received else {
             break;
         };
-        waited += waiting.elapsed();
         batches += 1;
         let mut batch = store.batch()?;
         let mut next = Some(first);
