@@ -527,6 +527,7 @@ fn write_results(
     let started = Instant::now();
     let mut waited = Duration::ZERO;
     let mut batches = 0_usize;
+    let mut steps = 0_u64;
     loop {
         let waiting = Instant::now();
         let received = receiver.blocking_recv();
@@ -551,6 +552,7 @@ fn write_results(
             }
         }
         batch.commit()?;
+        steps += store.last_work().vm_steps;
         for (job, results) in stored.drain(..) {
             let url = job.url(feeds).clone();
             for (member, result) in job.into_members().zip(results) {
@@ -570,7 +572,8 @@ fn write_results(
     }
     let busy = started.elapsed().saturating_sub(waited);
     tracing::debug!(
-        "writer: {batches} transactions, busy {:.2} s, waited {:.2} s for results",
+        "writer: {batches} transactions, {steps} SQLite steps, busy {:.2} s, waited {:.2} s \
+         for results",
         busy.as_secs_f64(),
         waited.as_secs_f64()
     );

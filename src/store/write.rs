@@ -324,6 +324,13 @@ impl<'a> Batch<'a> {
             })
             .optional()?
             .unwrap_or_default();
+        // A feed with nothing stored yet (its first fetch, every feed of a cold one) has no
+        // entry to find: one lookup instead of one per entry. Keys are unique within a
+        // document (`canon::entry_keys`), so none of its entries can meet another.
+        let mut stored_any =
+            tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM entries WHERE feed_id = ?1)")?;
+        let has_stored: bool = stored_any.query_row(params![feed_id.0], |row| row.get(0))?;
+        work.count(&stored_any);
         let mut existing = tx.prepare_cached(
             "SELECT id, content_hash, first_seen_at, published_at, story_id, title FROM entries
              WHERE feed_id = ?1 AND key = ?2",
@@ -346,19 +353,24 @@ impl<'a> Batch<'a> {
         )?;
         let mut document_order: Vec<i64> = Vec::with_capacity(feed.entries.len());
         for (entry, ready) in feed.entries.iter().zip(&prepared.entries) {
-            let found: Option<Stored> = existing
-                .query_row(params![feed_id.0, entry.key.as_str()], |row| {
-                    Ok(Stored {
-                        id: row.get(0)?,
-                        hash: row.get(1)?,
-                        first_seen: row.get(2)?,
-                        published: row.get(3)?,
-                        story: row.get(4)?,
-                        title: row.get(5)?,
+            let found: Option<Stored> = if has_stored {
+                let found = existing
+                    .query_row(params![feed_id.0, entry.key.as_str()], |row| {
+                        Ok(Stored {
+                            id: row.get(0)?,
+                            hash: row.get(1)?,
+                            first_seen: row.get(2)?,
+                            published: row.get(3)?,
+                            story: row.get(4)?,
+                            title: row.get(5)?,
+                        })
                     })
-                })
-                .optional()?;
-            work.count(&existing);
+                    .optional()?;
+                work.count(&existing);
+                found
+            } else {
+                None
+            };
             if let Some(stored) = &found
                 && stored.hash == ready.hash
             {

@@ -584,7 +584,9 @@ fn debugging_output_tells_how_busy_the_writer_was() {
         .unwrap_or_else(|| panic!("no writer line in {}", debugging.stderr));
     // (how the two results were batched depends on when they arrived)
     assert!(
-        line.contains(" transactions, busy ") && line.ends_with(" s for results"),
+        line.contains(" transactions, ")
+            && line.contains(" SQLite steps, busy ")
+            && line.ends_with(" s for results"),
         "{line}"
     );
 
