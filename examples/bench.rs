@@ -11,7 +11,9 @@
 //! server sends no validators (every feed downloaded and parsed whole, none changed: what a
 //! run costs for feeds served without `ETag` or `Last-Modified`). The fetch half of a cold
 //! run is also run alone, into empty databases, `--cold-runs K` times (default 3): its row
-//! is the median run, with the largest peak RSS. Every feed is on 127.0.0.1, so the
+//! is the median run, with the largest peak RSS, and with `-vv` so that the report shows
+//! frontpage's line on its writer thread (transactions, SQLite steps, how long it was busy
+//! and how long it waited for results). Every feed is on 127.0.0.1, so the
 //! generated `feeds.toml` sets `concurrency = 64` and `per_host = 64`: real feeds are spread
 //! over hundreds of hosts, and the default `per_host = 2` would only measure that politeness
 //! limit on one host, not the pipeline.
@@ -1752,6 +1754,10 @@ struct PhaseReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     time_target_s: Option<f64>,
     meets_target: Option<bool>,
+    /// For a phase run with `-vv`: frontpage's line on its writer thread (transactions,
+    /// SQLite steps, busy and waiting time), which tells whether the writer bounded the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    writer: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -1809,7 +1815,12 @@ fn fetch_benchmark(
         std::fs::create_dir_all(&fetch_folder)?;
         let fetch_config_path = fetch_folder.join("feeds.toml");
         std::fs::write(&fetch_config_path, fetch_config(&urls))?;
-        let cold_fetch = command_in(&fetch_config_path.display().to_string(), t0, &["fetch"]);
+        // (`-vv` for the writer's line: a few thousand lines of log, a few milliseconds)
+        let cold_fetch = command_in(
+            &fetch_config_path.display().to_string(),
+            t0,
+            &["fetch", "-vv"],
+        );
         cold_fetches.push(run_phase(
             "cold, fetch only",
             &cold_fetch,
@@ -2174,6 +2185,11 @@ fn run_phase(
         target: None,
         time_target_s: None,
         meets_target: None,
+        writer: measured
+            .stderr
+            .lines()
+            .find_map(|line| line.split_once("writer: "))
+            .map(|(_, writer)| writer.to_string()),
     })
 }
 
@@ -2866,6 +2882,11 @@ fn render_report(report: &Report) -> String {
                     ""
                 }
             );
+        }
+        for phase in &fetch.phases {
+            if let Some(writer) = &phase.writer {
+                let _ = writeln!(out, "{}: writer: {writer}", phase.phase);
+            }
         }
         let _ = writeln!(
             out,
