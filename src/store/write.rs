@@ -314,23 +314,20 @@ impl<'a> Batch<'a> {
         let work = &mut self.work;
         let headlines = &mut *self.headlines.headlines;
         // The statements run once a feed are cached too: a cold run stores a thousand feeds.
-        let (group, ranked, first_fetch): (String, bool, bool) = tx
-            .prepare_cached(
-                "SELECT coalesce(f.group_name, ''), f.ranked, s.last_success_at IS NULL
-                 FROM feeds f JOIN fetch_state s ON s.feed_id = f.id WHERE f.id = ?1",
-            )?
-            .query_row(params![feed_id.0], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })
-            .optional()?
-            .unwrap_or_default();
         // A feed with nothing stored yet (its first fetch, every feed of a cold one) has no
         // entry to find: one lookup instead of one per entry. Keys are unique within a
         // document (`canon::entry_keys`), so none of its entries can meet another.
-        let mut stored_any =
-            tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM entries WHERE feed_id = ?1)")?;
-        let has_stored: bool = stored_any.query_row(params![feed_id.0], |row| row.get(0))?;
-        work.count(&stored_any);
+        let (group, ranked, first_fetch, has_stored): (String, bool, bool, bool) = tx
+            .prepare_cached(
+                "SELECT coalesce(f.group_name, ''), f.ranked, s.last_success_at IS NULL,
+                     EXISTS (SELECT 1 FROM entries WHERE feed_id = f.id)
+                 FROM feeds f JOIN fetch_state s ON s.feed_id = f.id WHERE f.id = ?1",
+            )?
+            .query_row(params![feed_id.0], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .optional()?
+            .unwrap_or_default();
         let mut existing = tx.prepare_cached(
             "SELECT id, content_hash, first_seen_at, published_at, story_id, title FROM entries
              WHERE feed_id = ?1 AND key = ?2",
@@ -354,7 +351,7 @@ impl<'a> Batch<'a> {
         let mut document_order: Vec<i64> = Vec::with_capacity(feed.entries.len());
         for (entry, ready) in feed.entries.iter().zip(&prepared.entries) {
             let found: Option<Stored> = if has_stored {
-                let found = existing
+                existing
                     .query_row(params![feed_id.0, entry.key.as_str()], |row| {
                         Ok(Stored {
                             id: row.get(0)?,
@@ -365,12 +362,11 @@ impl<'a> Batch<'a> {
                             title: row.get(5)?,
                         })
                     })
-                    .optional()?;
-                work.count(&existing);
-                found
+                    .optional()?
             } else {
                 None
             };
+            work.count(&existing);
             if let Some(stored) = &found
                 && stored.hash == ready.hash
             {
