@@ -511,13 +511,51 @@ fn prepare(
 /// The single writer: stores results in batches within `limits`: a batch
 /// takes every result that has arrived by the time it finishes the previous one, and commits
 /// when none is waiting (or it is full). Each feed is reported once its batch is committed.
+///
+/// What it has stored is freed on a thread of its own ([`Garbage`]).
 fn write_results(
+    store: &mut Store,
+    feeds: &[FeedSpec],
+    receiver: mpsc::Receiver<Done>,
+    now: Timestamp,
+    progress: &dyn Progress,
+    limits: BatchLimits,
+) -> Result<RunReport, StoreError> {
+    std::thread::scope(|scope| {
+        let (garbage, collected) = std::sync::mpsc::channel::<Garbage>();
+        let spawned = std::thread::Builder::new()
+            .name("drop".into())
+            .spawn_scoped(scope, move || collected.into_iter().for_each(drop));
+        if let Err(error) = spawned {
+            // Without the thread nothing receives: what is sent comes back and is dropped
+            // on the writer, as before.
+            tracing::debug!("no drop thread: {error}");
+        }
+        store_batches(store, feeds, receiver, now, progress, limits, &garbage)
+    })
+}
+
+/// What the writer has stored (a fetch result, a batch's search text), for the drop thread
+/// to free.
+///
+/// The parsed feeds and their text were allocated on the fetch thread, and glibc's
+/// allocator frees a block under the lock of the arena it came from, which that thread
+/// holds whenever it allocates: freeing them on the writer made it wait for that lock about
+/// 7,300 times in a cold fetch of 1000 feeds (`perf record -e sched:sched_switch`), and the
+/// writer bounds the run (it now waits about 800 times in all). Freed on a thread of their
+/// own, a cold fetch took 2.6 and 4.3 % less time (medians of two sets of 8 pairs, fresh
+/// databases), for the same CPU time and memory.
+type Garbage = Box<dyn Send>;
+
+/// [`write_results`], handing what it is done with to `garbage`.
+fn store_batches(
     store: &mut Store,
     feeds: &[FeedSpec],
     mut receiver: mpsc::Receiver<Done>,
     now: Timestamp,
     progress: &dyn Progress,
     limits: BatchLimits,
+    garbage: &std::sync::mpsc::Sender<Garbage>,
 ) -> Result<RunReport, StoreError> {
     let mut report = RunReport::default();
     // (each with its feed's place in the configuration, to put them in its order)
@@ -544,14 +582,15 @@ fn write_results(
                 let spec = &feeds[member.spec];
                 results.push(store_result(&mut batch, member, spec, &result, now)?);
             }
-            // The parsed feed goes now; the batch keeps only what it writes at commit.
-            drop(result);
+            // The parsed feed goes now; the batch keeps only what it writes at commit. (A
+            // failed send drops it here.)
+            let _ = garbage.send(Box::new(result));
             stored.push((job, results));
             if stored.len() < limits.feeds && batch.search_bytes() < limits.text {
                 next = receiver.try_recv().ok();
             }
         }
-        batch.commit()?;
+        let _ = garbage.send(Box::new(batch.commit()?));
         steps += store.last_work().vm_steps;
         for (job, results) in stored.drain(..) {
             let url = job.url(feeds).clone();

@@ -35,7 +35,7 @@ pub use checkpoint::Checkpointer;
 pub use lock::{LockError, RunLock};
 pub use search::{SearchError, SearchQuery};
 pub use stories::Work;
-pub use write::{Batch, EntryCounts, PreparedFeed, UNDATED_BACKLOG_AGE};
+pub use write::{Batch, EntryCounts, PreparedFeed, SearchText, UNDATED_BACKLOG_AGE};
 
 /// Prepared statements kept per connection (see [`Store::open`]).
 const STATEMENT_CACHE: usize = 32;

@@ -134,6 +134,8 @@ pub struct Batch<'a> {
     tx: Transaction<'a>,
     /// Search-index rows to write at commit (by entry id, see [`Batch::commit`]).
     search: Vec<PendingSearch>,
+    /// The bytes of text in `search`.
+    search_bytes: usize,
     /// The id the next new entry gets (and its story, when it starts one); read on first use.
     next_id: Option<i64>,
     work: Work,
@@ -176,6 +178,7 @@ impl Store {
         Ok(Batch {
             tx,
             search: Vec::new(),
+            search_bytes: 0,
             next_id: None,
             work: Work::default(),
             last_work: &mut self.last_work,
@@ -257,7 +260,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut batch = self.batch()?;
         batch.record_not_modified(feed_id, validators, moved_to, now, next_check_at)?;
-        batch.commit()
+        batch.commit()?;
+        Ok(())
     }
 
     /// Stores a failed fetch in a transaction of its own; see [`Batch::record_failure`].
@@ -271,7 +275,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut batch = self.batch()?;
         batch.record_failure(feed_id, message, http_status, now, next_check_at)?;
-        batch.commit()
+        batch.commit()?;
+        Ok(())
     }
 
     /// Stores a `410 Gone` in a transaction of its own; see [`Batch::record_gone`].
@@ -283,7 +288,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut batch = self.batch()?;
         batch.record_gone(feed_id, message, now)?;
-        batch.commit()
+        batch.commit()?;
+        Ok(())
     }
 
     /// What the last committed batch cost in SQLite virtual-machine steps over its entry
@@ -460,6 +466,7 @@ impl<'a> Batch<'a> {
                 counts.changed += 1;
             }
             stories::settle(tx, headlines, &written, keys, &placement, work)?;
+            self.search_bytes += derived.text.len();
             self.search.push(PendingSearch {
                 entry_id,
                 replacing: !written.is_new,
@@ -572,7 +579,7 @@ impl<'a> Batch<'a> {
 
     /// The bytes of plain text the batch will write into the search index at commit.
     pub fn search_bytes(&self) -> usize {
-        self.search.iter().map(|pending| pending.text.len()).sum()
+        self.search_bytes
     }
 
     /// Writes the batch's search words, then commits everything.
@@ -583,7 +590,10 @@ impl<'a> Batch<'a> {
     /// entries made a segment per edited feed, and every segment is merged again later: a
     /// run after 5 % of 1000 feeds changed wrote 57 segments, now 12 (one a commit). The
     /// sort is stable, so an entry written twice in one batch keeps the order of its writes.
-    pub fn commit(mut self) -> Result<(), StoreError> {
+    ///
+    /// Returns the text the batch held for the index, which it shares with the parsed feeds:
+    /// dropping it frees what they have not (see [`SearchText`]).
+    pub fn commit(mut self) -> Result<SearchText, StoreError> {
         self.search.sort_by_key(|pending| pending.entry_id);
         for pending in &self.search {
             search::index_entry(
@@ -597,8 +607,17 @@ impl<'a> Batch<'a> {
         self.tx.commit()?;
         self.headlines.committed = true;
         *self.last_work = self.work;
-        Ok(())
+        Ok(SearchText {
+            _pending: std::mem::take(&mut self.search),
+        })
     }
+}
+
+/// The plain text a committed batch wrote into the search index, handed back by
+/// [`Batch::commit`] so the caller chooses which thread frees it: a thread that frees much
+/// memory another thread allocated waits on that thread's allocator (see `pipeline`).
+pub struct SearchText {
+    _pending: Vec<PendingSearch>,
 }
 
 /// The lowest id no entry or story has ever had, so a new entry's story can take the
