@@ -543,13 +543,13 @@ fn write_results(
 /// holds whenever it allocates: freeing them on the writer made it wait for that lock about
 /// 7,300 times in a cold fetch of 1000 feeds (`perf record -e sched:sched_switch`), and the
 /// writer bounds the run (it now waits about 800 times in all). Freed on a thread of their
-/// own, a cold fetch took 2.6 and 4.3 % less time (medians of two sets of 8 pairs, fresh
+/// own, a cold fetch took 2.6 to 5.3 % less time (medians of three sets of 8 pairs, fresh
 /// databases), for the same CPU time and memory.
 type Garbage = Box<dyn Send>;
 
 /// What waits for the drop thread at most (fetch results and batches' text); the writer
 /// frees what finds no room itself, so memory stays bounded however the threads are
-/// scheduled. It seldom waits at all: the drop thread takes about 50 ms in a cold fetch.
+/// scheduled. The queue rarely fills: the drop thread needs about 50 ms of a cold fetch.
 const GARBAGE_CAPACITY: usize = 8;
 
 /// [`write_results`], handing what it is done with to `garbage`.
