@@ -103,6 +103,36 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// What a fetched body would parse to, in 16 bytes: XXH3-128 of frontpage's version, the
+/// URL the body came from, the charset its `Content-Type` named and the body. A feed whose
+/// body has the same digest as the one its entries were stored from is not parsed again (the
+/// parse depends on nothing else): a server that sends no validators, or ignores them, costs
+/// a download and no more. A new version of frontpage, whose parser may read more, parses
+/// each body once again.
+///
+/// XXH3 rather than SHA-256 (which digests entries): it hashes the 106 MB of the
+/// benchmark's 1000 feeds in 9 ms of CPU, where SHA-256 took 94 ms, a tenth of a run whose
+/// bodies had not changed (perf, 4000 samples a second). It is not made to resist a forged
+/// collision, and needs not: only the feed's own host could forge one, and it decides what
+/// the feed says anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyDigest(pub [u8; 16]);
+
+impl BodyDigest {
+    /// The digest of `body`, fetched from `final_url` with `charset`.
+    pub fn of(final_url: &str, charset: Option<&str>, body: &[u8]) -> BodyDigest {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        // (each part with its length first, so no two different lists hash alike)
+        let version = env!("CARGO_PKG_VERSION").as_bytes();
+        let charset = charset.unwrap_or_default();
+        for part in [version, final_url.as_bytes(), charset.as_bytes(), body] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        BodyDigest(hasher.digest128().to_le_bytes())
+    }
+}
+
 /// What an HTTP response said about caching and retrying, as received (SPEC §3.4–5).
 ///
 /// Dates stay absolute so that `schedule` can read them against the response's own `Date`:
@@ -319,5 +349,26 @@ impl Channel {
     /// stays the same for as long as the site does, and is the same on every page.
     pub fn story_uri(&self, id: StoryId) -> String {
         self.url_of(&format!("story/{id}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_digest_changes_with_the_url_the_charset_or_any_byte_of_the_body() {
+        let url = "https://example.org/feed.xml";
+        let digest = BodyDigest::of(url, None, b"<rss/>");
+        assert_eq!(digest, BodyDigest::of(url, None, b"<rss/>"));
+        for other in [
+            BodyDigest::of("https://example.org/feed", None, b"<rss/>"),
+            BodyDigest::of(url, Some("utf-8"), b"<rss/>"),
+            BodyDigest::of(url, None, b"<rss />"),
+            // (parts that run into each other differently)
+            BodyDigest::of(url, Some("<rss/>"), b""),
+        ] {
+            assert_ne!(digest, other);
+        }
     }
 }

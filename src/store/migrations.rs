@@ -161,6 +161,11 @@ const MIGRATIONS: &[&str] = &[
     // a headline's commonest words and still tell which entries found may share them. Rows
     // written before have none (NULL: read as every bit).
     "ALTER TABLE title_words ADD COLUMN bits INTEGER;",
+    // 13: what a feed's last parsed body was (`model::BodyDigest`), so the same body again
+    // is not parsed again; and the `<ttl>` it gave, which still holds after a 304 or an
+    // unchanged body. Both are written with the entries they came with.
+    "ALTER TABLE fetch_state ADD COLUMN body_digest BLOB;
+     ALTER TABLE fetch_state ADD COLUMN ttl_minutes INTEGER;",
 ];
 
 /// Work in Rust that follows a migration's SQL, in the same transaction: (version, step).

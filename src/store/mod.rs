@@ -28,7 +28,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use url::Url;
 
 use crate::model::{
-    Engagement, EntryId, FeedId, Member, Source, Story, StoryId, Timestamp, Validators,
+    BodyDigest, Engagement, EntryId, FeedId, Member, Source, Story, StoryId, Timestamp, Validators,
 };
 
 pub use checkpoint::Checkpointer;
@@ -113,6 +113,10 @@ pub struct FeedRow {
     pub gone: bool,
     /// Whether a fetch of it has succeeded before, so that its entries are stored.
     pub fetched_before: bool,
+    /// The digest of the body its entries were last stored from (none before migration 13).
+    pub body_digest: Option<BodyDigest>,
+    /// The `<ttl>` that body gave, in minutes.
+    pub ttl_minutes: Option<u32>,
 }
 
 /// The health of one feed, as `frontpage feeds` shows it.
@@ -300,8 +304,8 @@ impl Store {
     }
 
     /// Makes sure every configured feed has a row. A feed whose configured URL changed starts
-    /// over (no validators, not gone, due now), unless the new URL is where it had moved: then
-    /// the move is simply settled. Returns the rows in input order.
+    /// over (no validators, no body digest, not gone, due now), unless the new URL is where it
+    /// had moved: then the move is simply settled. Returns the rows in input order.
     pub fn sync_feeds(
         &mut self,
         feeds: &[ConfiguredFeed<'_>],
@@ -327,7 +331,7 @@ impl Store {
             )?;
             let mut reset = tx.prepare_cached(
                 "UPDATE fetch_state SET etag = NULL, last_modified = NULL, next_check_at = 0,
-                     consecutive_errors = 0, failing_since = NULL
+                     consecutive_errors = 0, failing_since = NULL, body_digest = NULL
                  WHERE feed_id = ?1",
             )?;
             let mut state = tx.prepare_cached(
@@ -367,7 +371,7 @@ impl Store {
         let mut select = self.conn.prepare_cached(
             "SELECT f.id, f.name, coalesce(f.moved_to, f.url), s.etag, s.last_modified,
                  s.next_check_at, s.consecutive_errors, f.gone_at IS NOT NULL,
-                 s.last_success_at IS NOT NULL
+                 s.last_success_at IS NOT NULL, s.body_digest, s.ttl_minutes
              FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
              WHERE f.name = ?1",
         )?;
@@ -375,40 +379,32 @@ impl Store {
         for name in names {
             let row = select
                 .query_row(params![name], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, Option<String>>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, i64>(5)?,
-                        row.get::<_, u32>(6)?,
-                        row.get::<_, bool>(7)?,
-                        row.get::<_, bool>(8)?,
-                    ))
+                    // The URL was validated by config before it was stored; a row whose URL
+                    // no longer parses is skipped rather than fetched.
+                    let Ok(url) = Url::parse(&row.get::<_, String>(2)?) else {
+                        return Ok(None);
+                    };
+                    let digest: Option<Vec<u8>> = row.get(9)?;
+                    Ok(Some(FeedRow {
+                        id: FeedId(row.get(0)?),
+                        name: row.get(1)?,
+                        url,
+                        validators: Validators {
+                            etag: row.get(3)?,
+                            last_modified: row.get(4)?,
+                        },
+                        next_check_at: Timestamp::from_unix(row.get(5)?),
+                        consecutive_errors: row.get(6)?,
+                        gone: row.get(7)?,
+                        fetched_before: row.get(8)?,
+                        body_digest: digest
+                            .and_then(|digest| digest.try_into().ok())
+                            .map(BodyDigest),
+                        ttl_minutes: row.get(10)?,
+                    }))
                 })
                 .optional()?;
-            let Some((id, name, url, etag, last_modified, next_check_at, errors, gone, fetched)) =
-                row
-            else {
-                continue;
-            };
-            // The URL was validated by config before it was stored; a row that no longer
-            // parses is skipped rather than fetched.
-            let Ok(url) = Url::parse(&url) else { continue };
-            rows.push(FeedRow {
-                id: FeedId(id),
-                name,
-                url,
-                validators: Validators {
-                    etag,
-                    last_modified,
-                },
-                next_check_at: Timestamp::from_unix(next_check_at),
-                consecutive_errors: errors,
-                gone,
-                fetched_before: fetched,
-            });
+            rows.extend(row.flatten());
         }
         Ok(rows)
     }

@@ -2081,7 +2081,10 @@ fn migration_5_indexes_the_entries_stored_before_it() {
              CREATE INDEX entries_by_story ON entries (story_id);
              ALTER TABLE stories DROP COLUMN published_at;
              ALTER TABLE stories DROP COLUMN updated_at;
-             DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts; PRAGMA user_version = 4;",
+             DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts;
+             ALTER TABLE fetch_state DROP COLUMN body_digest;
+             ALTER TABLE fetch_state DROP COLUMN ttl_minutes;
+             PRAGMA user_version = 4;",
         )
         .unwrap();
     drop(fixture.store);
@@ -2134,6 +2137,8 @@ fn migration_11_keeps_every_headline_word_without_the_index_by_entry() {
              DROP TABLE title_words;
              ALTER TABLE title_words_10 RENAME TO title_words;
              CREATE INDEX title_words_by_entry ON title_words (entry_id);
+             ALTER TABLE fetch_state DROP COLUMN body_digest;
+             ALTER TABLE fetch_state DROP COLUMN ttl_minutes;
              PRAGMA user_version = 10;",
         )
         .unwrap();
@@ -2226,7 +2231,10 @@ fn a_match_through_title_words_may_share_the_skipped_words() {
                 .store
                 .conn
                 .execute_batch(
-                    "ALTER TABLE title_words DROP COLUMN bits; PRAGMA user_version = 11;",
+                    "ALTER TABLE title_words DROP COLUMN bits;
+                     ALTER TABLE fetch_state DROP COLUMN body_digest;
+                     ALTER TABLE fetch_state DROP COLUMN ttl_minutes;
+                     PRAGMA user_version = 11;",
                 )
                 .unwrap();
             drop(fixture.store);

@@ -28,7 +28,7 @@ use super::headlines::HeadlineIndex;
 use super::search::{self, PlainText};
 use super::stories::{self, StoryKeys, Work};
 use super::{Checkpointer, Store, StoreError};
-use crate::model::{FeedId, ParsedEntry, ParsedFeed, Timestamp, Validators};
+use crate::model::{BodyDigest, FeedId, ParsedEntry, ParsedFeed, Timestamp, Validators};
 
 /// The page cache of a run of batches, in KiB (SQLite's default is 2000).
 const BULK_CACHE_KIB: i64 = 8 * 1024;
@@ -63,6 +63,8 @@ pub struct PreparedFeed {
     feed: ParsedFeed,
     /// One per entry of `feed`, in the same order.
     entries: Vec<PreparedEntry>,
+    /// The digest of the body it was parsed from, stored with its entries.
+    body_digest: Option<BodyDigest>,
 }
 
 /// What storing one entry needs that depends only on the entry.
@@ -119,7 +121,20 @@ impl PreparedFeed {
                 derived: derive.then(|| Derived::of(entry)),
             })
             .collect();
-        PreparedFeed { feed, entries }
+        PreparedFeed {
+            feed,
+            entries,
+            body_digest: None,
+        }
+    }
+
+    /// The feed, to be stored with the digest of the body it was parsed from: the next
+    /// fetch of the same body is then not parsed again.
+    pub fn with_body_digest(self, body_digest: BodyDigest) -> PreparedFeed {
+        PreparedFeed {
+            body_digest: Some(body_digest),
+            ..self
+        }
     }
 
     /// The feed as parsed.
@@ -487,7 +502,8 @@ impl<'a> Batch<'a> {
         tx.prepare_cached(
             "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
                  last_success_at = ?4, last_status = 'ok', http_status = ?5, next_check_at = ?6,
-                 consecutive_errors = 0, failing_since = NULL, last_error = NULL
+                 consecutive_errors = 0, failing_since = NULL, last_error = NULL,
+                 body_digest = ?7, ttl_minutes = ?8
              WHERE feed_id = ?1",
         )?
         .execute(params![
@@ -496,9 +512,42 @@ impl<'a> Batch<'a> {
             validators.last_modified,
             now.unix(),
             http_status,
-            next_check_at.unix()
+            next_check_at.unix(),
+            prepared.body_digest.as_ref().map(|digest| &digest.0[..]),
+            feed.ttl_minutes,
         ])?;
         Ok(counts)
+    }
+
+    /// Stores a 2xx whose body is the one the feed's entries were stored from (its
+    /// [`BodyDigest`]): like a 304, the entries stay and the schedule moves on; the
+    /// response's validators replace the stored ones, as any 2xx's do.
+    pub fn record_unchanged(
+        &mut self,
+        feed_id: FeedId,
+        validators: &Validators,
+        http_status: u16,
+        moved_to: Option<&Url>,
+        now: Timestamp,
+        next_check_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        record_move(&self.tx, feed_id, moved_to)?;
+        let mut update = self.tx.prepare_cached(
+            "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
+                 last_success_at = ?4, last_status = 'not modified', http_status = ?5,
+                 next_check_at = ?6, consecutive_errors = 0, failing_since = NULL,
+                 last_error = NULL
+             WHERE feed_id = ?1",
+        )?;
+        update.execute(params![
+            feed_id.0,
+            validators.etag,
+            validators.last_modified,
+            now.unix(),
+            http_status,
+            next_check_at.unix()
+        ])?;
+        Ok(())
     }
 
     /// Stores a `304 Not Modified`: the entries stay, the schedule moves on, and validators

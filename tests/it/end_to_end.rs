@@ -116,8 +116,15 @@ fn recent_order_is_newest_first() {
 #[test]
 fn a_second_fetch_of_unchanged_feeds_adds_and_changes_nothing() {
     let server = FeedServer::start();
-    // One feed answers 200 with the same body every time, the other supports ETags.
-    server.route("/plain.xml", Reply::fixture("rss2/krebs.xml"));
+    // One feed answers 200 with the whole feed generated anew (the same entries, a byte
+    // apart, so it is parsed again), the other supports ETags.
+    server.route_sequence(
+        "/plain.xml",
+        vec![
+            Reply::fixture("rss2/krebs.xml"),
+            Reply::fixture("rss2/krebs.xml").regenerated(),
+        ],
+    );
     server.route(
         "/tagged.atom",
         Reply::fixture("atom/schneier.xml").etag("W/\"s-1\""),
@@ -148,7 +155,13 @@ fn a_second_fetch_of_unchanged_feeds_adds_and_changes_nothing() {
 #[test]
 fn entries_without_guid_link_or_title_are_not_duplicated_on_refetch() {
     let server = FeedServer::start();
-    server.route("/no-guids.xml", Reply::fixture("rss2/no-guids.xml"));
+    server.route_sequence(
+        "/no-guids.xml",
+        vec![
+            Reply::fixture("rss2/no-guids.xml"),
+            Reply::fixture("rss2/no-guids.xml").regenerated(),
+        ],
+    );
     let project = Project::with_feeds(&[("No guids", &server.url("/no-guids.xml"))]);
     assert_eq!(project.run(&["fetch"]).code, 0);
     let first = project.entries();

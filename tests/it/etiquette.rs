@@ -98,6 +98,94 @@ fn a_truncated_200_leaves_no_validator_behind() {
     assert_eq!(requests[2].header("If-None-Match"), None);
 }
 
+#[test]
+fn the_body_the_entries_came_from_is_not_parsed_again() {
+    // A server that sends no validators answers 200 with the whole body every time: the
+    // same body again leaves the entries as they are, as a 304 would, and the `<ttl>` it
+    // gave still holds.
+    let server = FeedServer::start();
+    let edited = rss(Some(180)).replace("<title>Hello</title>", "<title>Hello again</title>");
+    server.route_sequence(
+        "/feed.xml",
+        vec![
+            Reply::ok(rss(Some(180))),
+            Reply::ok(rss(Some(180))),
+            Reply::ok(edited),
+        ],
+    );
+    let project = one_feed(&server);
+    assert_eq!(project.run(&["fetch"]).code, 0);
+    assert_eq!(feed_state(&project)["status"], "ok");
+
+    let second = later(NOW, 4 * HOUR);
+    assert_eq!(project.run_at(&second, &["fetch"]).code, 0);
+    let state = feed_state(&project);
+    assert_eq!(state["status"], "not modified", "the same body: {state}");
+    assert_eq!(state["http_status"], 200);
+    assert_eq!(state["next_due"], due_after(&second, 3 * HOUR, "Feed"));
+
+    let third = later(&second, 4 * HOUR);
+    assert_eq!(project.run_at(&third, &["fetch"]).code, 0);
+    assert_eq!(feed_state(&project)["status"], "ok", "a new body is parsed");
+    let titles: Vec<_> = project
+        .entries()
+        .iter()
+        .map(|e| e["title"].clone())
+        .collect();
+    assert_eq!(titles, ["Hello again"]);
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[test]
+fn a_feed_added_at_a_url_already_fetched_gets_the_entries_of_the_same_body() {
+    let server = FeedServer::start();
+    server.route("/feed.xml", Reply::ok(rss(None)));
+    let url = server.url("/feed.xml");
+    let project = Project::with_feeds(&[("First", &url)]);
+    assert_eq!(project.run(&["fetch"]).code, 0);
+
+    // The second feed has stored nothing from this body: it is parsed for both.
+    let toml = project.read("feeds.toml");
+    let added = format!("{toml}[[feed]]\nname = \"Second\"\nurl = \"{url}\"\ngroup = \"Second\"\n");
+    std::fs::write(project.file("feeds.toml"), added).expect("write feeds.toml");
+    assert_eq!(project.run(&["fetch", "--force"]).code, 0);
+    let feeds = project.feeds();
+    assert_eq!(
+        (feeds[1]["name"].as_str(), feeds[1]["entries"].as_u64()),
+        (Some("Second"), Some(1))
+    );
+    assert_eq!(feeds[1]["status"], "ok");
+
+    // Now both have: the same body again is parsed for neither.
+    assert_eq!(project.run(&["fetch", "--force"]).code, 0);
+    let feeds = project.feeds();
+    assert_eq!(
+        [&feeds[0]["status"], &feeds[1]["status"]],
+        ["not modified", "not modified"]
+    );
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[test]
+fn a_304_keeps_the_ttl_of_the_body_it_stands_for() {
+    let server = FeedServer::start();
+    server.route_sequence(
+        "/feed.xml",
+        vec![Reply::ok(rss(Some(180))).etag("\"v1\""), Reply::status(304)],
+    );
+    let project = one_feed(&server);
+    assert_eq!(project.run(&["fetch"]).code, 0);
+    let second = later(NOW, 4 * HOUR);
+    assert_eq!(project.run_at(&second, &["fetch"]).code, 0);
+    let state = feed_state(&project);
+    assert_eq!(state["status"], "not modified");
+    assert_eq!(
+        state["next_due"],
+        due_after(&second, 3 * HOUR, "Feed"),
+        "the 3h ttl"
+    );
+}
+
 // --- Scheduling -------------------------------------------------------------------------
 
 #[test]
@@ -487,7 +575,10 @@ fn second_answer_fails(bad: Reply, settings: &str) -> String {
     assert_eq!(run.code, 1);
     assert_eq!(project.entries(), entries, "stored entries unchanged");
     let feeds = project.feeds();
-    assert_eq!(feeds[1]["status"], "ok", "the other feed completed");
+    assert_eq!(
+        feeds[1]["status"], "not modified",
+        "the other feed completed (with the body it had before)"
+    );
     assert_eq!(server.requests_to("/other.xml").len(), 2);
     // The good validator is still the one sent.
     assert_eq!(project.run(&["fetch", "--force", "--feed", "Bad"]).code, 1);

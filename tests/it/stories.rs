@@ -537,19 +537,21 @@ fn items_without_guids_sharing_one_link_stay_distinct_across_fetches() {
         date,
         ..Item::default()
     };
-    server.route(
+    let body = rss(
+        "radio.example",
+        &[
+            item("Episode notes: the Kaspersky interview", DAY2),
+            item("Episode notes: Telegram and privacy", DAY1),
+            item(
+                "Episode notes: listener questions",
+                "Wed, 25 Nov 2026 09:00:00 GMT",
+            ),
+        ],
+    );
+    // (the second answer a byte apart, so that it is parsed again)
+    server.route_sequence(
         "/feed.xml",
-        Reply::ok(rss(
-            "radio.example",
-            &[
-                item("Episode notes: the Kaspersky interview", DAY2),
-                item("Episode notes: Telegram and privacy", DAY1),
-                item(
-                    "Episode notes: listener questions",
-                    "Wed, 25 Nov 2026 09:00:00 GMT",
-                ),
-            ],
-        )),
+        vec![Reply::ok(body.clone()), Reply::ok(body).regenerated()],
     );
     let project = project(&server, &[("Radio", "radio", "/feed.xml")]);
     assert_eq!(project.run(&["fetch"]).code, 0);

@@ -376,6 +376,17 @@ impl Reply {
         self
     }
 
+    /// The same reply with a newline added to its body: the same feed as a server that
+    /// generates it anew sends it, a byte apart, so that a fetch parses it again (the body
+    /// the entries came from is not parsed twice).
+    ///
+    /// Panics if the body is already compressed.
+    pub fn regenerated(mut self) -> Reply {
+        assert!(!self.gzip, "regenerated() goes before gzip()");
+        self.body.push(b'\n');
+        self
+    }
+
     /// Whether this reply answers `request` with 304 Not Modified.
     fn is_not_modified_for(&self, request: &Request) -> bool {
         let conditional_method = matches!(request.method.as_str(), "GET" | "HEAD");
