@@ -8,8 +8,9 @@
 //! `frontpage run`, in a fresh folder three times: cold (empty database), warm (every feed
 //! answers 304) and after 5 % of the feeds changed. Then `fetch --force` alone (warm) and
 //! `publish` alone, to split a run into its two halves, and last `fetch --force` once the
-//! server sends no validators (every feed downloaded and parsed whole, none changed: what a
-//! run costs for feeds served without `ETag` or `Last-Modified`). The fetch half of a cold
+//! server sends no validators (every feed downloaded whole, none changed: what a run costs
+//! for feeds served without `ETag` or `Last-Modified`; a body the entries were stored from
+//! is not parsed again). The fetch half of a cold
 //! run is also run alone, into empty databases, `--cold-runs K` times (default 3): its row
 //! is the median run, with the largest peak RSS, and with `-vv` so that the report shows
 //! frontpage's line on its writer thread (transactions, SQLite steps, how long it was busy
