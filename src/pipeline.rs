@@ -288,13 +288,9 @@ enum Success {
         hints: ServerHints,
         feed: PreparedFeed,
     },
+    /// Nothing to store: a 304, or a 2xx with the body the entries were stored from (not
+    /// parsed again).
     NotModified {
-        moved_to: Option<Url>,
-        validators: Validators,
-        hints: ServerHints,
-    },
-    /// A 2xx with the body the feed's entries were stored from: not parsed again.
-    Unchanged {
         status: u16,
         moved_to: Option<Url>,
         validators: Validators,
@@ -507,6 +503,7 @@ fn prepare(
             validators,
             hints,
         } => Ok(Success::NotModified {
+            status: 304,
             moved_to,
             validators,
             hints,
@@ -522,7 +519,7 @@ fn prepare(
         } => {
             let digest = BodyDigest::of(final_url.as_str(), charset.as_deref(), &body);
             if stored_from == Some(digest) {
-                return Ok(Success::Unchanged {
+                return Ok(Success::NotModified {
                     status,
                     moved_to,
                     validators,
@@ -695,30 +692,15 @@ fn store_result(
             FeedResult::Updated(counts)
         }
         Ok(Success::NotModified {
-            moved_to,
-            validators,
-            hints,
-        }) => {
-            let poll = PollHints::new(hints, member.ttl_minutes, now);
-            let next_check_at = schedule::after_success(now, spec.interval, &poll, seed);
-            store.record_not_modified(
-                feed_id,
-                validators,
-                moved_to.as_ref(),
-                now,
-                next_check_at,
-            )?;
-            FeedResult::NotModified
-        }
-        Ok(Success::Unchanged {
             status,
             moved_to,
             validators,
             hints,
         }) => {
+            // (the `<ttl>` of the body the entries were stored from still holds)
             let poll = PollHints::new(hints, member.ttl_minutes, now);
             let next_check_at = schedule::after_success(now, spec.interval, &poll, seed);
-            store.record_unchanged(
+            store.record_not_modified(
                 feed_id,
                 validators,
                 *status,
@@ -909,6 +891,7 @@ mod tests {
         };
         let not_modified = || {
             Ok(Success::NotModified {
+                status: 304,
                 moved_to: None,
                 validators: Validators::default(),
                 hints: ServerHints::default(),

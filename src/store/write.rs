@@ -274,7 +274,7 @@ impl Store {
         next_check_at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut batch = self.batch()?;
-        batch.record_not_modified(feed_id, validators, moved_to, now, next_check_at)?;
+        batch.record_not_modified(feed_id, validators, 304, moved_to, now, next_check_at)?;
         batch.commit()?;
         Ok(())
     }
@@ -519,10 +519,11 @@ impl<'a> Batch<'a> {
         Ok(counts)
     }
 
-    /// Stores a 2xx whose body is the one the feed's entries were stored from (its
-    /// [`BodyDigest`]): like a 304, the entries stay and the schedule moves on; the
-    /// response's validators replace the stored ones, as any 2xx's do.
-    pub fn record_unchanged(
+    /// Stores an answer that changes no entry: a `304 Not Modified`, or a 2xx whose body is
+    /// the one the feed's entries were stored from (its [`BodyDigest`]). The entries stay and
+    /// the schedule moves on. A 304's validators replace the stored ones it carries (the
+    /// others are kept); a 2xx's replace them all, as with any body.
+    pub fn record_not_modified(
         &mut self,
         feed_id: FeedId,
         validators: &Validators,
@@ -533,10 +534,12 @@ impl<'a> Batch<'a> {
     ) -> Result<(), StoreError> {
         record_move(&self.tx, feed_id, moved_to)?;
         let mut update = self.tx.prepare_cached(
-            "UPDATE fetch_state SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
-                 last_success_at = ?4, last_status = 'not modified', http_status = ?5,
-                 next_check_at = ?6, consecutive_errors = 0, failing_since = NULL,
-                 last_error = NULL
+            "UPDATE fetch_state SET
+                 etag = CASE WHEN ?6 = 304 THEN COALESCE(?2, etag) ELSE ?2 END,
+                 last_modified = CASE WHEN ?6 = 304 THEN COALESCE(?3, last_modified) ELSE ?3 END,
+                 last_fetch_at = ?4, last_success_at = ?4, last_status = 'not modified',
+                 http_status = ?6, next_check_at = ?5, consecutive_errors = 0,
+                 failing_since = NULL, last_error = NULL
              WHERE feed_id = ?1",
         )?;
         update.execute(params![
@@ -544,37 +547,8 @@ impl<'a> Batch<'a> {
             validators.etag,
             validators.last_modified,
             now.unix(),
-            http_status,
-            next_check_at.unix()
-        ])?;
-        Ok(())
-    }
-
-    /// Stores a `304 Not Modified`: the entries stay, the schedule moves on, and validators
-    /// the response carried replace the stored ones (the others are kept).
-    pub fn record_not_modified(
-        &mut self,
-        feed_id: FeedId,
-        validators: &Validators,
-        moved_to: Option<&Url>,
-        now: Timestamp,
-        next_check_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        record_move(&self.tx, feed_id, moved_to)?;
-        let mut update = self.tx.prepare_cached(
-            "UPDATE fetch_state SET etag = COALESCE(?2, etag),
-                 last_modified = COALESCE(?3, last_modified), last_fetch_at = ?4,
-                 last_success_at = ?4, last_status = 'not modified', http_status = 304,
-                 next_check_at = ?5, consecutive_errors = 0, failing_since = NULL,
-                 last_error = NULL
-             WHERE feed_id = ?1",
-        )?;
-        update.execute(params![
-            feed_id.0,
-            validators.etag,
-            validators.last_modified,
-            now.unix(),
-            next_check_at.unix()
+            next_check_at.unix(),
+            http_status
         ])?;
         Ok(())
     }

@@ -137,6 +137,41 @@ fn the_body_the_entries_came_from_is_not_parsed_again() {
 }
 
 #[test]
+fn an_unchanged_200_replaces_the_validators_as_any_200_does() {
+    // A server that ignores `If-None-Match`: the same body each time, with an ETag that
+    // changes, then none. Unlike a 304's, a 200's validators are all the server has now.
+    let server = FeedServer::start();
+    server.route_sequence(
+        "/feed.xml",
+        vec![
+            Reply::ok(rss(None)).header("ETag", "\"v1\""),
+            Reply::ok(rss(None)).header("ETag", "\"v2\""),
+            Reply::ok(rss(None)),
+            Reply::ok(rss(None)),
+        ],
+    );
+    let project = one_feed(&server);
+    for _ in 0..4 {
+        assert_eq!(project.run(&["fetch", "--force"]).code, 0);
+    }
+    let sent: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|request| request.header("If-None-Match").map(str::to_string))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            None,
+            Some("\"v1\"".to_string()),
+            Some("\"v2\"".to_string()),
+            None
+        ]
+    );
+    assert_eq!(feed_state(&project)["status"], "not modified");
+}
+
+#[test]
 fn a_feed_added_at_a_url_already_fetched_gets_the_entries_of_the_same_body() {
     let server = FeedServer::start();
     server.route("/feed.xml", Reply::ok(rss(None)));
