@@ -64,11 +64,12 @@ const BATCH_LIMITS: BatchLimits = BatchLimits {
 };
 
 /// The bytes of fetched bodies that may wait for the writer at once, raw or parsed (a parsed
-/// feed is a few times its body); while they are more, no fetch starts. See [`Held`].
+/// feed is a few times its body), with the fetches under way: while bodies wait and they
+/// reach it, no fetch starts. See [`Held`].
 ///
 /// Cold fetches of 1000 feeds, 8 pairs against the counts alone (2026-12-07): the same wall
-/// time (median ratio 0.996, pairs 0.92–1.09) and CPU time, and a peak of 49.4 MiB instead
-/// of 59.5 (5000 feeds: 58.4–58.5 instead of 70.8). At 2 MiB the peak was 47 MiB, with more
+/// time (median ratio 1.015, pairs 0.87–1.04) and CPU time, and a peak of 50.9 MiB instead
+/// of 59.8 (5000 feeds: 58.4–59.2 instead of 70.8). At 2 MiB the peak was 47 MiB, with more
 /// transactions in two runs (54 and 59; at 4 MiB 30–66, it varies), each a search-index
 /// segment to merge later; at 8 MiB it was 59 MiB, hardly below the counts alone. Whatever
 /// the limit, the writer waited for work 10–40 ms in all.
@@ -78,33 +79,41 @@ const HELD_BODIES: usize = 4 << 20;
 /// the mean size of the bodies so far.
 const FIRST_GUESS: usize = 64 << 10;
 
-/// The bytes of the bodies waiting for the writer ([`HELD_BODIES`] at most, give or take the
-/// guesses): a fetch counts from before it starts, for a guess of its body's size, then for
-/// its body's size until the writer has stored it and freed the parsed feed.
+/// The bytes of the bodies waiting for the writer, and of the fetches under way (counted
+/// for a guess of their body's size): while bodies wait and the two reach the limit
+/// ([`HELD_BODIES`]), no fetch starts. A body counts from its arrival until the writer has
+/// stored it and the parsed feed is freed.
 ///
 /// The counts of feeds (the fetch concurrency, the parse slots, the writer's queue) bound
 /// the pipeline too, but with a fast network and a busy writer every fetched body waits,
 /// and what they hold depends on the sizes of the feeds that happen to be in flight: a
 /// longer run meets more of the big ones at once. Counted in bytes, what waits stays near
-/// this limit whatever the feeds; with a slow network it is never reached. The writer's
-/// open batch is not counted here: [`BatchLimits`] bounds it, and counting it too would
-/// make every batch end when the queue behind it runs dry.
+/// the limit whatever the feeds. While no body waits, the writer keeps up and the network
+/// is the slower side: then fetches start as `concurrency` allows, however many bytes they
+/// are guessed at, so that slow hosts are fetched as many at a time as before. The
+/// fetches under way are counted at all so that a fast network cannot start a burst of
+/// them (all of whose bodies would wait) between one arrival and the next. The writer's
+/// open batch is not counted: [`BatchLimits`] bounds it, and counting it too would make
+/// every batch end when the queue behind it runs dry.
 struct Held {
-    /// The bytes counted now.
-    bytes: AtomicUsize,
-    /// At or over this, no fetch starts.
+    /// Bytes of the bodies that arrived and wait for the writer (or for being freed).
+    waiting: AtomicUsize,
+    /// Bytes guessed for the fetches under way.
+    under_way: AtomicUsize,
+    /// While bodies wait and the two above reach this, no fetch starts.
     limit: usize,
     /// The bodies that have arrived, and their total size, for the guess.
     arrived: AtomicUsize,
     arrived_bytes: AtomicUsize,
-    /// Told when bytes are released.
+    /// Told when bytes are no longer counted.
     released: Notify,
 }
 
 impl Held {
     fn new(limit: usize) -> Held {
         Held {
-            bytes: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            under_way: AtomicUsize::new(0),
             limit,
             arrived: AtomicUsize::new(0),
             arrived_bytes: AtomicUsize::new(0),
@@ -112,12 +121,18 @@ impl Held {
         }
     }
 
-    /// Waits until the bytes held are under the limit.
+    /// Waits until a fetch may start: no body waits, or the bytes counted are under the
+    /// limit.
     async fn room(&self) {
         // (a release between the check and the wait leaves its notification stored)
-        while self.bytes.load(Ordering::Acquire) >= self.limit {
+        while !self.has_room() {
             self.released.notified().await;
         }
+    }
+
+    fn has_room(&self) -> bool {
+        let waiting = self.waiting.load(Ordering::Acquire);
+        waiting == 0 || waiting + self.under_way.load(Ordering::Acquire) < self.limit
     }
 
     /// Counts a fetch about to start for the guess of its body's size, and returns it.
@@ -127,25 +142,26 @@ impl Held {
             0 => FIRST_GUESS,
             _ => self.arrived_bytes.load(Ordering::Relaxed) / arrived,
         };
-        self.bytes.fetch_add(guess, Ordering::AcqRel);
+        self.under_way.fetch_add(guess, Ordering::AcqRel);
         guess
     }
 
-    /// Counts a fetch counted for `guess` for the size of its body instead (0 for none), and
-    /// returns that.
+    /// Counts a fetch that was counted for `guess` as a body of `body` bytes waiting (none
+    /// for a 304 or a failure), and returns that.
     fn arrived(&self, guess: usize, body: usize) -> usize {
         if body > 0 {
             self.arrived.fetch_add(1, Ordering::Relaxed);
             self.arrived_bytes.fetch_add(body, Ordering::Relaxed);
         }
-        self.bytes.fetch_add(body, Ordering::AcqRel);
-        self.release(guess);
+        self.waiting.fetch_add(body, Ordering::AcqRel);
+        self.under_way.fetch_sub(guess, Ordering::AcqRel);
+        self.released.notify_one();
         body
     }
 
-    /// Stops counting `bytes`.
+    /// Stops counting `bytes` of bodies that waited.
     fn release(&self, bytes: usize) {
-        self.bytes.fetch_sub(bytes, Ordering::AcqRel);
+        self.waiting.fetch_sub(bytes, Ordering::AcqRel);
         self.released.notify_one();
     }
 }
@@ -1028,7 +1044,7 @@ mod tests {
         };
         let report = write_results(&mut store, &feeds, inbox, now(), &commits, limits).unwrap();
         assert_eq!(report.n_updated, n_feeds);
-        assert_eq!(held.bytes.load(Ordering::SeqCst), 0);
+        assert_eq!(held.waiting.load(Ordering::SeqCst), 0);
         commits.batch_sizes()
     }
 
@@ -1199,18 +1215,20 @@ mod tests {
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let (_dir, _store, feeds, rows) = store_with_feeds_at(3, &base);
-        let requests = Arc::new(AtomicUsize::new(0));
+        let (_dir, _store, feeds, rows) = store_with_feeds_at(4, &base);
+        // The bodies the writer has stored, which the server notes as each request comes.
+        let stored = Arc::new(AtomicUsize::new(0));
         let server = std::thread::spawn({
-            let requests = Arc::clone(&requests);
+            let stored = Arc::clone(&stored);
             move || {
-                for stream in listener.incoming().take(3) {
+                let mut stored_before = Vec::new();
+                for stream in listener.incoming().take(4) {
                     let mut request = BufReader::new(stream.unwrap());
                     let mut line = String::new();
                     while request.read_line(&mut line).unwrap() > 2 {
                         line.clear();
                     }
-                    requests.fetch_add(1, Ordering::SeqCst);
+                    stored_before.push(stored.load(Ordering::SeqCst));
                     let body = "<rss version=\"2.0\"><channel><title>Feed</title><item>\
                                 <guid>1</guid><title>Story</title></item></channel></rss>";
                     write!(
@@ -1221,6 +1239,7 @@ mod tests {
                     )
                     .unwrap();
                 }
+                stored_before
             }
         });
         let members = rows.into_iter().enumerate();
@@ -1238,52 +1257,60 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        // Less than any body, though four fetches could run at once.
+        // Less than any body; two fetches at a time.
         let held = Arc::new(Held::new(1));
         let (sender, mut receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
         std::thread::scope(|scope| {
-            let fetching = fetch_all(Arc::new(fetcher), &feeds, jobs, sender, 8, &held);
+            let fetching = fetch_all(Arc::new(fetcher), &feeds, jobs, sender, 2, &held);
             scope.spawn(|| runtime.block_on(fetching));
-            for fetched in 1..=3 {
-                // (the writer's part, without a writer)
-                let done = receiver.blocking_recv().unwrap();
-                assert!(done.result.is_ok());
-                // Its body is held: no other fetch has started.
-                assert_eq!(requests.load(Ordering::SeqCst), fetched);
-                held.release(done.held);
+            // The writer's part, without a writer, two bodies at a time. (The pause gives a
+            // fetch that would start too early the time to reach the server: it decides
+            // nothing when none does.)
+            while let Some(first) = receiver.blocking_recv() {
+                let second = receiver.blocking_recv().unwrap();
+                std::thread::sleep(Duration::from_millis(50));
+                for done in [first, second] {
+                    assert!(done.result.is_ok());
+                    stored.fetch_add(1, Ordering::SeqCst);
+                    held.release(done.held);
+                }
             }
-            assert!(receiver.blocking_recv().is_none());
         });
-        server.join().unwrap();
+        // No body waits at first, so two fetches start; then both bodies wait, and though
+        // their slots are free no other fetch starts until the writer has stored them.
+        assert_eq!(server.join().unwrap(), [0, 0, 2, 2]);
     }
 
     #[test]
-    fn the_bodies_held_are_guessed_before_they_arrive_and_counted_until_released() {
+    fn fetches_stop_starting_only_while_bodies_wait_and_the_bytes_counted_reach_the_limit() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         runtime.block_on(async {
             let held = Arc::new(Held::new(200 << 10));
-            let first = held.guess();
-            assert_eq!(first, FIRST_GUESS);
-            held.room().await;
-            let body = held.arrived(first, 300 << 10);
-            assert_eq!(held.bytes.load(Ordering::Relaxed), 300 << 10);
-            // Over the limit: no room until the body is released.
-            let waiting = tokio::spawn({
+            // Fetches under way alone never stop one from starting: the network is the
+            // slower side.
+            let guesses: Vec<usize> = (0..4).map(|_| held.guess()).collect();
+            assert_eq!(guesses, [FIRST_GUESS; 4]);
+            assert!(held.has_room());
+            // A body waits: 100 KiB, and three fetches under way at 64 KiB.
+            let body = held.arrived(guesses[0], 100 << 10);
+            assert!(!held.has_room());
+            let room = tokio::spawn({
                 let held = Arc::clone(&held);
                 async move { held.room().await }
             });
             tokio::task::yield_now().await;
-            assert!(!waiting.is_finished());
+            assert!(!room.is_finished());
+            // A 304 counts for nothing once it is known: 100 + 128 KiB are still too many.
+            assert_eq!(held.arrived(guesses[1], 0), 0);
+            tokio::task::yield_now().await;
+            assert!(!room.is_finished());
+            // The writer has stored the body: none waits.
             held.release(body);
-            waiting.await.unwrap();
-            // The next guess is the mean of the bodies that arrived; one that did not (a
-            // 304, a failure) counts for nothing once it is known.
-            let second = held.guess();
-            assert_eq!(second, 300 << 10);
-            assert_eq!(held.arrived(second, 0), 0);
-            assert_eq!(held.bytes.load(Ordering::Relaxed), 0);
+            room.await.unwrap();
+            // The next guess is the mean of the bodies that arrived.
+            assert_eq!(held.guess(), 100 << 10);
         });
     }
 }
