@@ -379,7 +379,7 @@ impl Member {
 }
 
 /// Where the writer receives the fetch results, and the count it releases their bytes from
-/// once they are committed.
+/// once it has stored them.
 struct Inbox {
     receiver: mpsc::Receiver<Done>,
     held: Arc<Held>,
@@ -572,7 +572,7 @@ pub fn fetch_feeds(
 }
 
 /// Fetches and parses every job concurrently, sending each result to the writer. At most
-/// `in_flight` jobs hold a body at once, and none starts while `held` is full.
+/// `in_flight` jobs hold a body at once, and none starts while `held` has no room.
 async fn fetch_all(
     fetcher: Arc<Fetcher>,
     feeds: &[FeedSpec],
@@ -1012,8 +1012,8 @@ mod tests {
     }
 
     /// Stores `n_feeds` results, every one already waiting, within `limits`: returns how
-    /// many feeds each transaction held.
-    /// Each result counts its text's size as [`Held`] bytes: every one must be released.
+    /// many feeds each transaction held. Each result counts its text's size as [`Held`]
+    /// bytes: every one must be released.
     fn batches(n_feeds: usize, text_bytes: usize, limits: BatchLimits) -> Vec<usize> {
         let (dir, mut store, feeds, rows) = store_with_feeds(n_feeds);
         let (sender, receiver) = mpsc::channel::<Done>(n_feeds);
