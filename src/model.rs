@@ -200,6 +200,41 @@ pub struct ParsedEntry {
     pub engagement: Engagement,
 }
 
+impl ParsedFeed {
+    /// About how many bytes the feed holds, its entries' text included.
+    pub fn size(&self) -> usize {
+        std::mem::size_of::<ParsedFeed>()
+            + text_size(self.title.as_deref())
+            + text_size(self.site_link.as_ref().map(Url::as_str))
+            + self.entries.iter().map(ParsedEntry::size).sum::<usize>()
+    }
+}
+
+impl ParsedEntry {
+    /// About how many bytes the entry holds, its text included.
+    pub fn size(&self) -> usize {
+        std::mem::size_of::<ParsedEntry>()
+            + self.key.as_str().len()
+            + text_size(self.guid.as_deref())
+            + text_size(self.link.as_ref().map(Url::as_str))
+            + text_size(self.title.as_deref())
+            + text_size(self.summary.as_deref())
+            + text_size(self.content.as_deref())
+            + text_size(self.author.as_deref())
+            + text_size(self.comments.as_ref().map(Url::as_str))
+            + self
+                .categories
+                .iter()
+                .map(|category| std::mem::size_of::<String>() + category.len())
+                .sum::<usize>()
+    }
+}
+
+/// The bytes an optional text holds beyond its handle.
+fn text_size(text: Option<&str>) -> usize {
+    text.map_or(0, str::len)
+}
+
 /// Popularity counts a feed gives for one item (SPEC §6): `slash:comments`, `thr:total`,
 /// Media RSS `media:statistics views`, or points and comments written into a Hacker
 /// News-style description.

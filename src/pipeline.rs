@@ -63,44 +63,52 @@ const BATCH_LIMITS: BatchLimits = BatchLimits {
     text: 4 << 20,
 };
 
-/// The bytes of fetched bodies that may wait for the writer at once, raw or parsed (a parsed
-/// feed is a few times its body), with the fetches under way: while bodies wait and they
-/// reach it, no fetch starts. See [`Held`].
+/// The bytes that fetched feeds waiting for the writer may hold at once (a body until it is
+/// parsed, then its parsed feed at [`PreparedFeed::size`]), with the fetches under way:
+/// while feeds wait and they reach it, no fetch starts. See [`Held`].
 ///
 /// Cold fetches of 1000 feeds, 8 pairs against the counts alone (2026-12-07): the same wall
 /// time (median ratio 1.015, pairs 0.87–1.04) and CPU time, and a peak of 50.9 MiB instead
-/// of 59.8 (5000 feeds: 58.4–59.2 instead of 70.8). At 2 MiB the peak was 47 MiB, with more
-/// transactions in two runs (54 and 59; at 4 MiB 30–66, it varies), each a search-index
-/// segment to merge later; at 8 MiB it was 59 MiB, hardly below the counts alone. Whatever
-/// the limit, the writer waited for work 10–40 ms in all.
-const HELD_BODIES: usize = 4 << 20;
+/// of 59.8 (5000 feeds: 58.4–59.2 instead of 70.8), counting a parsed feed for its body's
+/// size. At 2 MiB the peak was 47 MiB, with more transactions in two runs (54 and 59; at 4
+/// MiB 30–66, it varies), each a search-index segment to merge later; at 8 MiB it was 59
+/// MiB, hardly below the counts alone. Whatever the limit, the writer waited for work 10–40
+/// ms in all. Counting a parsed feed for its own size instead (a prepared feed of the
+/// benchmark's holds 1.7 to 2.1 times its body) took 5000 feeds to 55.7–56.3 MiB, and 1000
+/// to 49.8 (median of 24 pairs against 51.0; wall and CPU time ratios 1.005 and 1.003). At 8
+/// MiB of parsed size more waited than before: 58 MiB at 1000 feeds, 65 at 5000.
+const HELD_BYTES: usize = 4 << 20;
 
 /// What a fetch is counted for before its body arrives, while no body has arrived yet; then
 /// the mean size of the bodies so far.
 const FIRST_GUESS: usize = 64 << 10;
 
-/// The bytes of the bodies waiting for the writer, and of the fetches under way (counted
-/// for a guess of their body's size): while bodies wait and the two reach the limit
-/// ([`HELD_BODIES`]), no fetch starts. A body counts from its arrival until the writer has
-/// stored it and the parsed feed is freed.
+/// The bytes of the fetched feeds waiting for the writer, and of the fetches under way
+/// (counted for a guess of their body's size): while feeds wait and the two reach the limit
+/// ([`HELD_BYTES`]), no fetch starts. A feed counts from its body's arrival until the writer
+/// has stored it and the parsed feed is freed: for its body's size until it is parsed, then
+/// for its parsed feed's (nothing when it was not parsed: a 304, a failure, the body its
+/// entries were stored from).
 ///
 /// The counts of feeds (the fetch concurrency, the parse slots, the writer's queue) bound
 /// the pipeline too, but with a fast network and a busy writer every fetched body waits,
 /// and what they hold depends on the sizes of the feeds that happen to be in flight: a
 /// longer run meets more of the big ones at once. Counted in bytes, what waits stays near
-/// the limit whatever the feeds. While no body waits, the writer keeps up and the network
-/// is the slower side: then fetches start as `concurrency` allows, however many bytes they
-/// are guessed at, so that slow hosts are fetched as many at a time as before. The
-/// fetches under way are counted at all so that a fast network cannot start a burst of
+/// the limit whatever the feeds; counted at their parsed size rather than their body's,
+/// whatever share of them is parsed. While nothing waits, the writer keeps up and the
+/// network is the slower side: then fetches start as `concurrency` allows, however many
+/// bytes they are guessed at, so that slow hosts are fetched as many at a time as before.
+/// The fetches under way are counted at all so that a fast network cannot start a burst of
 /// them (all of whose bodies would wait) between one arrival and the next. The writer's
 /// open batch is not counted: [`BatchLimits`] bounds it, and counting it too would make
 /// every batch end when the queue behind it runs dry.
 struct Held {
-    /// Bytes of the bodies that arrived and wait for the writer (or for being freed).
+    /// Bytes of the feeds that arrived and wait for the writer (or for being freed): raw
+    /// bodies and parsed feeds.
     waiting: AtomicUsize,
     /// Bytes guessed for the fetches under way.
     under_way: AtomicUsize,
-    /// While bodies wait and the two above reach this, no fetch starts.
+    /// While feeds wait and the two above reach this, no fetch starts.
     limit: usize,
     /// The bodies that have arrived, and their total size, for the guess.
     arrived: AtomicUsize,
@@ -121,7 +129,7 @@ impl Held {
         }
     }
 
-    /// Waits until a fetch may start: no body waits, or the bytes counted are under the
+    /// Waits until a fetch may start: no feed waits, or the bytes counted are under the
     /// limit.
     async fn room(&self) {
         // (a release between the check and the wait leaves its notification stored)
@@ -157,6 +165,17 @@ impl Held {
         self.under_way.fetch_sub(guess, Ordering::AcqRel);
         self.released.notify_one();
         body
+    }
+
+    /// Counts a body that was counted for `body` bytes as its parsed feed of `size` bytes
+    /// (none when it was not parsed), and returns that.
+    fn parsed(&self, body: usize, size: usize) -> usize {
+        self.waiting.fetch_add(size, Ordering::AcqRel);
+        self.waiting.fetch_sub(body, Ordering::AcqRel);
+        if size < body {
+            self.released.notify_one();
+        }
+        size
     }
 
     /// Stops counting `bytes` of bodies that waited.
@@ -402,7 +421,8 @@ impl Drop for Release {
 struct Done {
     job: Job,
     result: Result<Success, Failure>,
-    /// The bytes [`Held`] counts for it (its body's size) until the writer has stored it.
+    /// The bytes [`Held`] counts for it (its parsed feed's size) until the writer has stored
+    /// it.
     held: usize,
 }
 
@@ -550,7 +570,7 @@ pub fn fetch_feeds(
     let checkpointer = store.begin_bulk_writes()?;
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
-    let held = Arc::new(Held::new(HELD_BODIES));
+    let held = Arc::new(Held::new(HELD_BYTES));
     let report = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let inbox = Inbox {
@@ -619,7 +639,7 @@ async fn fetch_all(
                 Ok(Fetched::Modified { body, .. }) => body.len(),
                 _ => 0,
             };
-            let held = held.arrived(guess, body);
+            let counted = held.arrived(guess, body);
             // A parsed feed takes several times the memory of its body: parse only as many
             // as the writer can soon take, and hold the permit until it has one.
             let _parsing = parsing.acquire_owned().await.ok();
@@ -627,6 +647,11 @@ async fn fetch_all(
                 Ok(fetched) => prepare(fetched, stored_from, prepare_feed),
                 Err(error) => Err(error.into()),
             };
+            let size = match &result {
+                Ok(Success::Modified { feed, .. }) => feed.size(),
+                _ => 0,
+            };
+            let held = held.parsed(counted, size);
             // A closed channel means the writer stopped on a database error; the run is
             // ending, so this result has nowhere to go.
             let _ = sender.send(Done { job, result, held }).await;
@@ -1017,7 +1042,7 @@ mod tests {
     fn batches(n_feeds: usize, text_bytes: usize, limits: BatchLimits) -> Vec<usize> {
         let (dir, mut store, feeds, rows) = store_with_feeds(n_feeds);
         let (sender, receiver) = mpsc::channel::<Done>(n_feeds);
-        let held = Arc::new(Held::new(HELD_BODIES));
+        let held = Arc::new(Held::new(HELD_BYTES));
         for (index, row) in rows.into_iter().enumerate() {
             let result = Ok(Success::Modified {
                 status: 200,
@@ -1092,7 +1117,7 @@ mod tests {
         drop(sender);
         let inbox = Inbox {
             receiver,
-            held: Arc::new(Held::new(HELD_BODIES)),
+            held: Arc::new(Held::new(HELD_BYTES)),
         };
         let report =
             write_results(&mut store, &feeds, inbox, now(), &NoProgress, BATCH_LIMITS).unwrap();
@@ -1311,6 +1336,37 @@ mod tests {
             room.await.unwrap();
             // The next guess is the mean of the bodies that arrived.
             assert_eq!(held.guess(), 100 << 10);
+        });
+    }
+
+    #[test]
+    fn a_parsed_body_counts_for_its_parsed_feed_and_one_not_parsed_for_nothing() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let held = Arc::new(Held::new(200 << 10));
+            let guesses = [held.guess(), held.guess()];
+            // Two bodies of 60 KiB wait: room for more.
+            let first = held.arrived(guesses[0], 60 << 10);
+            let second = held.arrived(guesses[1], 60 << 10);
+            assert!(held.has_room());
+            // Parsed, the first takes 150 KiB: 210 KiB in all is too many.
+            let first = held.parsed(first, 150 << 10);
+            assert_eq!(first, 150 << 10);
+            assert!(!held.has_room());
+            let room = tokio::spawn({
+                let held = Arc::clone(&held);
+                async move { held.room().await }
+            });
+            tokio::task::yield_now().await;
+            assert!(!room.is_finished());
+            // The second is the body its entries were stored from: not parsed, it is freed
+            // at once and counts for nothing.
+            assert_eq!(held.parsed(second, 0), 0);
+            room.await.unwrap();
+            held.release(first);
+            assert_eq!(held.waiting.load(Ordering::Acquire), 0);
         });
     }
 }

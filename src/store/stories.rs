@@ -42,6 +42,21 @@ impl StoryKeys {
             headline,
         }
     }
+
+    /// About how many bytes the keys hold beyond their own size.
+    pub(super) fn text_size(&self) -> usize {
+        let words = |words: &[String]| {
+            words
+                .iter()
+                .map(|word| std::mem::size_of::<String>() + word.len())
+                .sum::<usize>()
+        };
+        self.merge_link.as_ref().map_or(0, String::len)
+            + self.global_guid.as_ref().map_or(0, String::len)
+            + self.headline.as_ref().map_or(0, |headline| {
+                words(headline.words()) + words(headline.numbers())
+            })
+    }
 }
 
 /// The link an entry may merge on: never a homepage, never a discussion page.

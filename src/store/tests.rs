@@ -2954,3 +2954,23 @@ fn the_newest_matches_come_from_the_full_text_index_without_a_sort() {
         assert!(!scans_entries(&steps), "{steps}");
     }
 }
+
+#[test]
+fn a_prepared_feed_counts_its_text_and_what_is_derived_from_it() {
+    let mut long = entry(
+        "long",
+        "A long story about the harbour",
+        "2026-11-27T10:00:00Z",
+    );
+    long.content = Some(format!("<p>{}</p>", "word ".repeat(2000)));
+    let short = entry("short", "A short one", "2026-11-27T11:00:00Z");
+    let parsed = feed(vec![long, short]);
+    let parsed_size = parsed.size();
+    // (the content alone is 10,007 bytes)
+    assert!(parsed_size > 10_007, "{parsed_size}");
+    let digested = PreparedFeed::digested(parsed.clone()).size();
+    let derived = PreparedFeed::new(parsed).size();
+    // Digests add a little; the plain text for the search index about the content again.
+    assert!(digested > parsed_size, "{digested} vs {parsed_size}");
+    assert!(derived > digested + 10_000, "{derived} vs {digested}");
+}

@@ -82,6 +82,20 @@ struct Derived {
     text: Arc<PlainText>,
 }
 
+impl PreparedEntry {
+    /// About how many bytes it holds, its text included.
+    fn size(&self) -> usize {
+        std::mem::size_of::<PreparedEntry>()
+            + self.hash.len()
+            + self.derived.as_ref().map_or(0, |derived| {
+                std::mem::size_of::<Derived>()
+                    + derived.keys.text_size()
+                    + std::mem::size_of::<PlainText>()
+                    + derived.text.len()
+            })
+    }
+}
+
 impl Derived {
     fn of(entry: &ParsedEntry) -> Derived {
         Derived {
@@ -140,6 +154,11 @@ impl PreparedFeed {
     /// The feed as parsed.
     pub fn feed(&self) -> &ParsedFeed {
         &self.feed
+    }
+
+    /// About how many bytes the prepared feed holds, its text included.
+    pub fn size(&self) -> usize {
+        self.feed.size() + self.entries.iter().map(PreparedEntry::size).sum::<usize>()
     }
 }
 
