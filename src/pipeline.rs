@@ -529,15 +529,17 @@ pub fn fetch_feeds(
     progress: &dyn Progress,
 ) -> Result<RunReport, PipelineError> {
     // (the list of configured feeds goes as soon as the store has them)
-    let rows = store.sync_feeds(&configured_feeds(config), now)?;
-    let due: Vec<Member> = rows
-        .into_iter()
-        .zip(&config.feeds)
-        .enumerate()
-        .filter(|(_, (_, spec))| options.only.is_empty() || options.only.contains(&spec.name))
-        .filter(|(_, (row, _))| !row.gone && (options.force || row.next_check_at <= now))
-        .map(|(index, (row, spec))| Member::new(row, index, spec))
-        .collect();
+    store.record_configuration(&configured_feeds(config), now)?;
+    // Each feed's row goes as soon as its member is made: a run never holds every row.
+    let mut due: Vec<Member> = Vec::new();
+    let names = config.feeds.iter().map(|feed| feed.name.as_str());
+    store.visit_feed_rows(names, |index, row| {
+        let spec = &config.feeds[index];
+        let selected = options.only.is_empty() || options.only.contains(&spec.name);
+        if selected && !row.gone && (options.force || row.next_check_at <= now) {
+            due.push(Member::new(row, index, spec));
+        }
+    })?;
     let n_feeds = due.len();
     let feeds = config.feeds.as_slice();
     let jobs = plan_jobs(due, feeds);

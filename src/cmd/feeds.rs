@@ -81,7 +81,7 @@ fn apply_redirects(context: &Context, store: &mut Store) -> anyhow::Result<Confi
         );
     }
     let config = config::load(path)?;
-    store.sync_feeds(&pipeline::configured_feeds(&config), context.now)?;
+    store.record_configuration(&pipeline::configured_feeds(&config), context.now)?;
     Ok(config)
 }
 

@@ -303,14 +303,25 @@ impl Store {
         Ok(store)
     }
 
-    /// Makes sure every configured feed has a row. A feed whose configured URL changed starts
-    /// over (no validators, no body digest, not gone, due now), unless the new URL is where it
-    /// had moved: then the move is simply settled. Returns the rows in input order.
+    /// [`Store::record_configuration`], then returns the rows of `feeds` in input order.
     pub fn sync_feeds(
         &mut self,
         feeds: &[ConfiguredFeed<'_>],
         now: Timestamp,
     ) -> Result<Vec<FeedRow>, StoreError> {
+        self.record_configuration(feeds, now)?;
+        let names: Vec<&str> = feeds.iter().map(|feed| feed.name).collect();
+        self.feed_rows(&names)
+    }
+
+    /// Makes sure every configured feed has a row. A feed whose configured URL changed starts
+    /// over (no validators, no body digest, not gone, due now), unless the new URL is where it
+    /// had moved: then the move is simply settled.
+    pub fn record_configuration(
+        &mut self,
+        feeds: &[ConfiguredFeed<'_>],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         // Groups may change: headlines are matched by group.
         self.headlines.clear();
         let tx = self
@@ -362,12 +373,24 @@ impl Store {
             }
         }
         tx.commit()?;
-        let names: Vec<&str> = feeds.iter().map(|feed| feed.name).collect();
-        self.feed_rows(&names)
+        Ok(())
     }
 
     /// The rows of the named feeds, in the order given; unknown names are skipped.
     pub fn feed_rows(&self, names: &[&str]) -> Result<Vec<FeedRow>, StoreError> {
+        let mut rows = Vec::with_capacity(names.len());
+        self.visit_feed_rows(names.iter().copied(), |_, row| rows.push(row))?;
+        Ok(rows)
+    }
+
+    /// Hands `visit` the row of each named feed, one at a time and in the order given, with
+    /// the name's place among `names`; unknown names are skipped. Nothing holds every row: a
+    /// run keeps only what it needs of the feeds it fetches.
+    pub fn visit_feed_rows<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+        mut visit: impl FnMut(usize, FeedRow),
+    ) -> Result<(), StoreError> {
         let mut select = self.conn.prepare_cached(
             "SELECT f.id, f.name, coalesce(f.moved_to, f.url), s.etag, s.last_modified,
                  s.next_check_at, s.consecutive_errors, f.gone_at IS NOT NULL,
@@ -375,8 +398,7 @@ impl Store {
              FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
              WHERE f.name = ?1",
         )?;
-        let mut rows = Vec::with_capacity(names.len());
-        for name in names {
+        for (index, name) in names.into_iter().enumerate() {
             let row = select
                 .query_row(params![name], |row| {
                     // The URL was validated by config before it was stored; a row whose URL
@@ -404,9 +426,11 @@ impl Store {
                     }))
                 })
                 .optional()?;
-            rows.extend(row.flatten());
+            if let Some(row) = row.flatten() {
+                visit(index, row);
+            }
         }
-        Ok(rows)
+        Ok(())
     }
 
     /// The health of the named feeds, in the order given (feeds never synced show as `new`).

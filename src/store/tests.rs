@@ -2974,3 +2974,24 @@ fn a_prepared_feed_counts_its_text_and_what_is_derived_from_it() {
     assert!(digested > parsed_size, "{digested} vs {parsed_size}");
     assert!(derived > digested + 10_000, "{derived} vs {digested}");
 }
+
+#[test]
+fn feed_rows_are_visited_with_the_place_of_their_name() {
+    let mut fixture = fixture();
+    let ids = fixture.add_feeds(&[("Other", "https://other.example/feed.xml")]);
+    let mut visited = Vec::new();
+    fixture
+        .store
+        .visit_feed_rows(["Other", "Unknown", "Example"], |index, row| {
+            visited.push((index, row.name, row.id));
+        })
+        .unwrap();
+    // A name without a row is skipped, and the names after it keep their own places.
+    assert_eq!(
+        visited,
+        [
+            (0, "Other".to_string(), ids[1]),
+            (2, "Example".to_string(), ids[0])
+        ]
+    );
+}
