@@ -38,8 +38,8 @@ use crate::store::{Batch, ConfiguredFeed, EntryCounts, FeedRow, PreparedFeed, St
 const CHANNEL_CAPACITY: usize = 16;
 
 /// Bodies being parsed, or parsed and waiting for room in the channel, at most: the other
-/// fetched bodies wait unparsed (a parsed feed with its prepared text is several times the
-/// size of its body).
+/// fetched bodies wait unparsed (a parsed feed with its prepared text is about twice the
+/// size of its body: [`PreparedFeed::size`]).
 const PARSE_SLOTS: usize = 4;
 
 /// How much one transaction stores at most. A commit costs a write of the pages it changed
@@ -642,8 +642,8 @@ async fn fetch_all(
                 _ => 0,
             };
             let counted = held.arrived(guess, body);
-            // A parsed feed takes several times the memory of its body: parse only as many
-            // as the writer can soon take, and hold the permit until it has one.
+            // A parsed feed takes about twice the memory of its body: parse only as many as
+            // the writer can soon take, and hold the permit until it has one.
             let _parsing = parsing.acquire_owned().await.ok();
             let result = match fetched {
                 Ok(fetched) => prepare(fetched, stored_from, prepare_feed),
