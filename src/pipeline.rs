@@ -1310,10 +1310,7 @@ mod tests {
 
     #[test]
     fn fetches_stop_starting_only_while_bodies_wait_and_the_bytes_counted_reach_the_limit() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        on_runtime(async {
             let held = Arc::new(Held::new(200 << 10));
             // Fetches under way alone never stop one from starting: the network is the
             // slower side.
@@ -1323,12 +1320,7 @@ mod tests {
             // A body waits: 100 KiB, and three fetches under way at 64 KiB.
             let body = held.arrived(guesses[0], 100 << 10);
             assert!(!held.has_room());
-            let room = tokio::spawn({
-                let held = Arc::clone(&held);
-                async move { held.room().await }
-            });
-            tokio::task::yield_now().await;
-            assert!(!room.is_finished());
+            let room = waiting_for_room(&held).await;
             // A 304 counts for nothing once it is known: 100 + 128 KiB are still too many.
             assert_eq!(held.arrived(guesses[1], 0), 0);
             tokio::task::yield_now().await;
@@ -1341,12 +1333,28 @@ mod tests {
         });
     }
 
+    /// Runs `test` on a runtime like the fetch's.
+    fn on_runtime(test: impl std::future::Future<Output = ()>) {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(test);
+    }
+
+    /// A task waiting for room in `held`, checked to be waiting.
+    async fn waiting_for_room(held: &Arc<Held>) -> tokio::task::JoinHandle<()> {
+        let room = tokio::spawn({
+            let held = Arc::clone(held);
+            async move { held.room().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!room.is_finished());
+        room
+    }
+
     #[test]
     fn a_parsed_body_counts_for_its_parsed_feed_and_one_not_parsed_for_nothing() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        on_runtime(async {
             let held = Arc::new(Held::new(200 << 10));
             let guesses = [held.guess(), held.guess()];
             // Two bodies of 60 KiB wait: room for more.
@@ -1357,12 +1365,7 @@ mod tests {
             let first = held.parsed(first, 150 << 10);
             assert_eq!(first, 150 << 10);
             assert!(!held.has_room());
-            let room = tokio::spawn({
-                let held = Arc::clone(&held);
-                async move { held.room().await }
-            });
-            tokio::task::yield_now().await;
-            assert!(!room.is_finished());
+            let room = waiting_for_room(&held).await;
             // The second is the body its entries were stored from: not parsed, it is freed
             // at once and counts for nothing.
             assert_eq!(held.parsed(second, 0), 0);
