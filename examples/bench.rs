@@ -42,11 +42,11 @@
 //! phase, since on a 2-core machine it competes with frontpage for the cores.
 //!
 //! The report is printed as a table and written as JSON to `target/bench/report.json` (and
-//! to a copy named after the parameters). Flags: `--feeds N`, `--store-entries M`,
-//! `--store-feeds F`, `--runs R`, `--cold-runs K`, `--phase fetch|store|all|serve`,
-//! `--keep DIR`, and
-//! `--frontpage BINARY` to measure another build (say, an older commit's) instead of this
-//! tree's.
+//! to a copy named after the parameters). Flags: `--feeds N[,N…]`, `--store-entries M`,
+//! `--store-feeds F`, `--runs R`, `--cold-runs K`, `--phase fetch|store|all|serve` (`serve`
+//! generates and serves one corpus, 1000 feeds unless `--feeds` says otherwise), `--keep
+//! DIR`, and `--frontpage BINARY` to measure another build (say, an older commit's) instead
+//! of this tree's.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -205,8 +205,10 @@ struct Args {
 }
 
 fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
+    // (the default depends on the phase: `serve` serves one corpus)
+    let mut feeds: Option<Vec<usize>> = None;
     let mut args = Args {
-        feeds: DEFAULT_FEEDS.to_vec(),
+        feeds: Vec::new(),
         store_entries: 1_000_000,
         store_feeds: 1000,
         runs: 20,
@@ -234,10 +236,12 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
         };
         match flag.as_str() {
             "--feeds" => {
-                args.feeds = value
-                    .split(',')
-                    .map(|number| count(&flag, number.trim()))
-                    .collect::<anyhow::Result<_>>()?;
+                feeds = Some(
+                    value
+                        .split(',')
+                        .map(|number| count(&flag, number.trim()))
+                        .collect::<anyhow::Result<_>>()?,
+                );
             }
             "--store-entries" => args.store_entries = count(&flag, &value)?,
             "--store-feeds" => args.store_feeds = count(&flag, &value)?,
@@ -259,6 +263,11 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> anyhow::Result<Args> {
             other => bail!("unexpected argument {other:?}\n{USAGE}"),
         }
     }
+    args.feeds = match feeds {
+        Some(feeds) => feeds,
+        None if args.phase == Phase::Serve => vec![TARGET_FEEDS],
+        None => DEFAULT_FEEDS.to_vec(),
+    };
     ensure!(
         args.feeds.iter().all(|&n_feeds| n_feeds >= 20),
         "--feeds must be at least 20"
@@ -3114,6 +3123,7 @@ mod tests {
             not_a_number.to_string().contains("whole number"),
             "{not_a_number}"
         );
+        assert_eq!(args(&["--phase", "serve"]).unwrap().feeds, vec![1000]);
         let serve_two = args(&["--phase", "serve", "--feeds", "1000,5000"]).unwrap_err();
         assert!(serve_two.to_string().contains("one corpus"), "{serve_two}");
     }
