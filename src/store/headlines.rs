@@ -515,12 +515,14 @@ impl Loaded {
         drop(published);
         let new_slots = self.compact_slots();
         let new_words = self.compact_words();
+        let new_groups = self.compact_groups();
         // (a posting of a kept word is of a kept slot or of a dropped one)
         for postings in &mut self.postings {
             postings.retain_mut(|slot| renumber(slot, &new_slots));
         }
         self.slot_of.retain(|_, slot| renumber(slot, &new_slots));
         self.word_ids.retain(|_, id| renumber(id, &new_words));
+        self.group_ids.retain(|_, id| renumber(id, &new_groups));
     }
 
     /// Moves the live slots published since `covers_from` to the front, with their words, in
@@ -579,6 +581,28 @@ impl Loaded {
             self.word_bits[index] = word_bits(words);
         }
         new_words
+    }
+
+    /// Renumbers the groups the kept slots belong to, in the same order, and drops the
+    /// others: without it the names of every feed group a run has met stay, and the index
+    /// grows with the number of feeds (5000 feeds' groups took 0.38 MB). Returns each old
+    /// group's new number, if it is kept.
+    fn compact_groups(&mut self) -> Vec<Option<u32>> {
+        let mut new_groups: Vec<Option<u32>> = vec![None; self.group_ids.len()];
+        for slot in &self.slots {
+            new_groups[slot.group as usize] = Some(0);
+        }
+        let mut kept = 0;
+        for new_group in &mut new_groups {
+            if new_group.is_some() {
+                *new_group = u32::try_from(kept).ok();
+                kept += 1;
+            }
+        }
+        for slot in &mut self.slots {
+            slot.group = new_groups[slot.group as usize].unwrap_or(u32::MAX);
+        }
+        new_groups
     }
 }
 
@@ -676,6 +700,29 @@ mod tests {
             words.sort_unstable();
             assert_eq!(words, expected, "headline {id}");
         }
+    }
+
+    #[test]
+    fn shrinking_drops_the_groups_no_kept_headline_belongs_to() {
+        let mut loaded = Loaded::empty(0);
+        // (a group of its own for each headline, as when every feed is its own group)
+        for id in 0..1000_i64 {
+            loaded.add(id, id * 60, &format!("group{id}"), &headline(id as u64));
+        }
+        loaded.shrink();
+        assert_eq!(loaded.group_ids.len(), loaded.slots.len());
+        for slot in &loaded.slots {
+            let (name, _) = loaded
+                .group_ids
+                .iter()
+                .find(|(_, id)| **id == slot.group)
+                .unwrap();
+            assert_eq!(name, &format!("group{}", slot.entry_id));
+        }
+        // A group met later is numbered after the kept ones.
+        let before = loaded.group_ids.len();
+        loaded.add(1000, 1000 * 60, "a new group", &headline(1000));
+        assert_eq!(loaded.group_ids["a new group"] as usize, before);
     }
 
     #[test]
