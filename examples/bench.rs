@@ -3019,11 +3019,9 @@ fn render_growth(out: &mut String, fetches: &[FetchReport]) {
     let [first, _, ..] = fetches else {
         return;
     };
-    let peak = |fetch, name| {
-        named_phase(fetch, name)
-            .and_then(|phase| phase.peak_rss_mib)
-            .map_or("?".to_string(), |rss| format!("{rss:.1}"))
-    };
+    let peak_of = |fetch, name| named_phase(fetch, name).and_then(|phase| phase.peak_rss_mib);
+    let peak =
+        |fetch, name| peak_of(fetch, name).map_or("?".to_string(), |rss| format!("{rss:.1}"));
     let _ = writeln!(
         out,
         "\nMEMORY as the feeds grow (peak RSS, MiB; a phase run several times: its largest)"
@@ -3050,15 +3048,14 @@ fn render_growth(out: &mut String, fetches: &[FetchReport]) {
             peak(fetch, "warm (all 304)")
         );
     }
-    let cold_peak =
-        |fetch| named_phase(fetch, "cold, fetch only").and_then(|phase| phase.peak_rss_mib);
     for fetch in &fetches[1..] {
-        let (Some(from), Some(to)) = (cold_peak(first), cold_peak(fetch)) else {
-            continue;
-        };
         if fetch.corpus.feeds == first.corpus.feeds {
             continue;
         }
+        let cold_peak = |fetch| peak_of(fetch, "cold, fetch only");
+        let (Some(from), Some(to)) = (cold_peak(first), cold_peak(fetch)) else {
+            continue;
+        };
         let added = fetch.corpus.feeds as f64 - first.corpus.feeds as f64;
         let _ = writeln!(
             out,

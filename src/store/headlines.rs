@@ -105,6 +105,20 @@ struct Loaded {
     word_bits: Vec<u64>,
 }
 
+/// The new numbers of `count` numbered things (words, groups) once only the `used` ones are
+/// kept: numbered from 0 in their old order, so sorted numbers stay sorted; `None` for the
+/// others.
+fn numbering(count: usize, used: impl Iterator<Item = u32>) -> Vec<Option<u32>> {
+    let mut new_numbers: Vec<Option<u32>> = vec![None; count];
+    for number in used {
+        new_numbers[number as usize] = Some(0);
+    }
+    for (new, number) in new_numbers.iter_mut().flatten().enumerate() {
+        *number = u32::try_from(new).unwrap_or(u32::MAX);
+    }
+    new_numbers
+}
+
 /// Gives `number` (of a slot or a word) its number after a shrink, or says it was dropped.
 fn renumber(number: &mut u32, new_numbers: &[Option<u32>]) -> bool {
     match new_numbers[*number as usize] {
@@ -556,17 +570,13 @@ impl Loaded {
     /// Renumbers the words the kept slots use, in the same order, and drops the others
     /// (with their postings). Returns each old word's new number, if it is kept.
     fn compact_words(&mut self) -> Vec<Option<u32>> {
-        let mut new_words: Vec<Option<u32>> = vec![None; self.postings.len()];
-        for &id in &self.words {
-            new_words[id as usize] = Some(0);
-        }
+        let new_words = numbering(self.postings.len(), self.words.iter().copied());
         let mut kept = 0;
-        for (old, new_word) in new_words.iter_mut().enumerate() {
-            if new_word.is_some() {
-                *new_word = u32::try_from(kept).ok();
+        for (old, new_word) in new_words.iter().enumerate() {
+            if let Some(new_word) = *new_word {
                 // (a kept word only ever moves towards the front)
-                self.postings.swap(kept, old);
-                self.is_number.swap(kept, old);
+                self.postings.swap(new_word as usize, old);
+                self.is_number.swap(new_word as usize, old);
                 kept += 1;
             }
         }
@@ -588,17 +598,10 @@ impl Loaded {
     /// grows with the number of feeds (5000 feeds' groups took 0.38 MB). Returns each old
     /// group's new number, if it is kept.
     fn compact_groups(&mut self) -> Vec<Option<u32>> {
-        let mut new_groups: Vec<Option<u32>> = vec![None; self.group_ids.len()];
-        for slot in &self.slots {
-            new_groups[slot.group as usize] = Some(0);
-        }
-        let mut kept = 0;
-        for new_group in &mut new_groups {
-            if new_group.is_some() {
-                *new_group = u32::try_from(kept).ok();
-                kept += 1;
-            }
-        }
+        let new_groups = numbering(
+            self.group_ids.len(),
+            self.slots.iter().map(|slot| slot.group),
+        );
         for slot in &mut self.slots {
             slot.group = new_groups[slot.group as usize].unwrap_or(u32::MAX);
         }
