@@ -11,7 +11,7 @@
 //! failure is data: it is stored on the feed and returned in the report, and never stops the other
 //! feeds. Only a database failure ends the run early.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,12 +19,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore, mpsc};
 use url::Url;
 
-use crate::config::{Config, FeedSpec};
+use crate::config::{Config, Settings};
 use crate::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
 use crate::model::{BodyDigest, FeedId, ParsedFeed, ServerHints, Timestamp, Validators};
 use crate::parse::{self, ParseError};
 use crate::schedule::{self, PollHints};
-use crate::store::{Batch, ConfiguredFeed, EntryCounts, FeedRow, PreparedFeed, Store, StoreError};
+use crate::store::{
+    Batch, ConfiguredFeed, EntryCounts, FeedReader, FeedRow, PreparedFeed, Store, StoreError,
+};
 
 /// Parsed feeds waiting for the writer; with the fetch concurrency, bounds memory in use.
 ///
@@ -294,22 +296,34 @@ pub enum PipelineError {
 /// One URL to fetch, and the feeds that share it (the same URL configured twice is fetched
 /// once, SPEC §3.7).
 ///
-/// A job is held for every due feed from the start of a run until its result is stored, so
-/// it holds nothing the configuration holds: its feeds are numbers into `config.feeds`, and
-/// a second feed of the same URL, which is rare, is the only reason for a list. The first
-/// feed is boxed: the list of jobs still to start stays small, and a feed's memory goes as
-/// soon as it is done.
+/// A job is made shortly before its fetch starts ([`Jobs`]) and goes once its result is
+/// stored; a second feed of the same URL, which is rare, is the only reason for a list.
 struct Job {
-    first: Box<Member>,
+    first: Member,
     others: Vec<Member>,
     /// Whether to send the feeds' validators: only when they all hold the same ones.
     conditional: bool,
 }
 
 impl Job {
+    /// A job of `members`, the first of them the one first configured; `None` without any.
+    fn of(members: Vec<Member>) -> Option<Job> {
+        let mut members = members.into_iter();
+        let first = members.next()?;
+        let others: Vec<Member> = members.collect();
+        let conditional = others
+            .iter()
+            .all(|member| member.validators == first.validators);
+        Some(Job {
+            first,
+            others,
+            conditional,
+        })
+    }
+
     /// The URL to request.
-    fn url<'c>(&'c self, feeds: &'c [FeedSpec]) -> &'c Url {
-        self.first.url(feeds)
+    fn url(&self) -> &Url {
+        &self.first.url
     }
 
     /// The validators to send.
@@ -337,27 +351,26 @@ impl Job {
     }
 
     fn members(&self) -> impl Iterator<Item = &Member> {
-        std::iter::once(&*self.first).chain(&self.others)
+        std::iter::once(&self.first).chain(&self.others)
     }
 
     fn len(&self) -> usize {
         1 + self.others.len()
     }
-
-    fn into_members(self) -> impl Iterator<Item = Member> {
-        std::iter::once(*self.first).chain(self.others)
-    }
 }
 
-/// A feed waiting for its URL's result: what the database says of it that the configuration
-/// does not. About 64 bytes; a whole [`FeedRow`], with its name, URL and validators, took
-/// about 350.
+/// A feed being fetched: its row, read shortly before its fetch starts (with the next
+/// [`JOBS_READ_AT_ONCE`] jobs), and its interval.
 struct Member {
-    /// Its place in `config.feeds`: its name, URL and interval, and the order of the report.
-    spec: usize,
+    /// Its place in the configuration, for the order of the report.
+    position: usize,
     id: FeedId,
-    /// Where it moved for good, if it did: requested instead of the configured URL.
-    moved: Option<Box<Url>>,
+    /// Its configured name (it seeds the jitter of its schedule).
+    name: String,
+    /// The URL to request: where it moved for good, else the configured one.
+    url: Url,
+    /// Minimum time between its fetches.
+    interval: Duration,
     /// Validators from its last successful fetch, if it kept any.
     validators: Option<Box<Validators>>,
     /// Failures in a row so far.
@@ -371,15 +384,16 @@ struct Member {
 }
 
 impl Member {
-    /// Takes what the run needs from the row of the feed configured at `spec` as `configured`.
-    fn new(row: FeedRow, spec: usize, configured: &FeedSpec) -> Member {
-        let moved = (row.url != configured.url).then(|| Box::new(row.url));
+    /// The member for `row`, the row of the feed `planned`.
+    fn new(row: FeedRow, planned: &Planned) -> Member {
         let validators =
             (row.validators != Validators::default()).then(|| Box::new(row.validators));
         Member {
-            spec,
+            position: planned.position,
             id: row.id,
-            moved,
+            name: row.name,
+            url: row.url,
+            interval: planned.interval,
             validators,
             consecutive_errors: row.consecutive_errors,
             fetched_before: row.fetched_before,
@@ -387,13 +401,109 @@ impl Member {
             ttl_minutes: row.ttl_minutes,
         }
     }
+}
 
-    /// The URL to request: where it moved, else the configured one.
-    fn url<'c>(&'c self, feeds: &'c [FeedSpec]) -> &'c Url {
-        match &self.moved {
-            Some(moved) => moved,
-            None => &feeds[self.spec].url,
+/// The due feeds of a run, in the order their fetches start, and what the configuration
+/// says of each that the store does not: made by [`plan_fetch`] while the configuration is
+/// at hand, so that [`fetch_planned`] can run without it.
+///
+/// It keeps 40 bytes a feed. Everything else about a feed (its name, its URL, its
+/// validators) is read from the store shortly before its fetch starts and goes once its
+/// result is stored, so a run holds that only for a few hundred feeds however many are due,
+/// and the caller can let go of the configured feeds. Holding both for every feed took about
+/// half a KiB a feed, the largest part of a run's memory that grew with the number of feeds:
+/// without them, three cold fetches of 5000 feeds peaked at 54.0–54.8 MiB, against 55.4–56.0
+/// (1000 feeds: the same, 49.3–50.9 against 49.4–51.0 in seven pairs).
+#[derive(Debug, Default)]
+pub struct FetchPlan {
+    /// The feeds of one URL are next to each other, the first first.
+    feeds: Vec<Planned>,
+}
+
+impl FetchPlan {
+    /// How many feeds are due.
+    pub fn len(&self) -> usize {
+        self.feeds.len()
+    }
+
+    /// Whether no feed is due.
+    pub fn is_empty(&self) -> bool {
+        self.feeds.is_empty()
+    }
+}
+
+/// A due feed in a [`FetchPlan`].
+#[derive(Debug, Clone, Copy)]
+struct Planned {
+    id: FeedId,
+    /// Its place in the configuration.
+    position: usize,
+    /// Its configured interval.
+    interval: Duration,
+    /// Whether it requests the URL of the feed before it in the plan (one job for both).
+    same_url: bool,
+}
+
+/// The jobs of a [`FetchPlan`], made from the feeds' rows [`JOBS_READ_AT_ONCE`] at a time.
+struct Jobs {
+    planned: std::iter::Peekable<std::vec::IntoIter<Planned>>,
+    reader: FeedReader,
+    /// Jobs read and not yet started: at most [`JOBS_READ_AT_ONCE`].
+    ready: VecDeque<Job>,
+}
+
+/// How many jobs [`Jobs`] reads from the store at a time.
+///
+/// Reading each job's rows as its fetch started made a cold fetch of 5000 feeds peak 5 MiB
+/// higher than reading them all at the start (60.7 and 61.0 MiB against 55.6 and 55.7):
+/// the fetch thread's heap grew through the run, from 13 to 22 MB in use (glibc's
+/// `malloc_stats`), while the writer's shrank from 15 to 8. Neither happened with every job
+/// read at the start, nor with glibc's per-thread caches off (`GLIBC_TUNABLES=
+/// glibc.malloc.tcache_count=0`), nor with 256 jobs read at a time, which this does (see
+/// [`FetchPlan`] for its peaks). 256 jobs hold about 80 KB, and are about as many as the
+/// fetches under way, the results waiting and a batch of the writer's.
+const JOBS_READ_AT_ONCE: usize = 256;
+
+impl Jobs {
+    /// The jobs of `plan`, their rows read through `reader`.
+    fn new(plan: FetchPlan, reader: FeedReader) -> Jobs {
+        Jobs {
+            planned: plan.feeds.into_iter().peekable(),
+            reader,
+            ready: VecDeque::new(),
         }
+    }
+
+    /// The next job, reading the next [`JOBS_READ_AT_ONCE`] when none is left.
+    fn next(&mut self) -> Result<Option<Job>, StoreError> {
+        if self.ready.is_empty() {
+            while self.ready.len() < JOBS_READ_AT_ONCE {
+                match self.read()? {
+                    Some(job) => self.ready.push_back(job),
+                    None => break,
+                }
+            }
+        }
+        Ok(self.ready.pop_front())
+    }
+
+    /// The next job in the plan, read from the store; its feeds whose row is gone are left
+    /// out, and a job with none of its feeds left is passed over.
+    fn read(&mut self) -> Result<Option<Job>, StoreError> {
+        while let Some(first) = self.planned.next() {
+            let mut members = Vec::with_capacity(1);
+            let mut planned = Some(first);
+            while let Some(feed) = planned {
+                if let Some(row) = self.reader.feed_row(feed.id)? {
+                    members.push(Member::new(row, &feed));
+                }
+                planned = self.planned.next_if(|next| next.same_url);
+            }
+            if let Some(job) = Job::of(members) {
+                return Ok(Some(job));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -473,38 +583,6 @@ impl From<ParseError> for Failure {
     }
 }
 
-/// Groups the due feeds by the URL to request, in configuration order. Feeds sharing a URL
-/// send validators only when they all hold the same ones: a 304 must be true for each.
-fn plan_jobs(members: Vec<Member>, feeds: &[FeedSpec]) -> Vec<Job> {
-    // Each feed's job, numbered in order of first appearance.
-    let mut job_of: Vec<usize> = Vec::with_capacity(members.len());
-    let mut n_jobs = 0;
-    {
-        let mut by_url: HashMap<&Url, usize> = HashMap::with_capacity(members.len());
-        for member in &members {
-            job_of.push(*by_url.entry(member.url(feeds)).or_insert_with(|| {
-                n_jobs += 1;
-                n_jobs - 1
-            }));
-        }
-    }
-    let mut jobs: Vec<Job> = Vec::with_capacity(n_jobs);
-    for (member, job) in members.into_iter().zip(job_of) {
-        match jobs.get_mut(job) {
-            Some(job) => {
-                job.conditional &= job.first.validators == member.validators;
-                job.others.push(member);
-            }
-            None => jobs.push(Job {
-                first: Box::new(member),
-                others: Vec::new(),
-                conditional: true,
-            }),
-        }
-    }
-    jobs
-}
-
 /// The configured feeds as the store records them.
 pub fn configured_feeds(config: &Config) -> Vec<ConfiguredFeed<'_>> {
     config
@@ -520,7 +598,9 @@ pub fn configured_feeds(config: &Config) -> Vec<ConfiguredFeed<'_>> {
 }
 
 /// Fetches the due feeds of `config` (all selected feeds with `force`), stores what they
-/// return and reports what happened (counts, and the feeds that failed).
+/// return and reports what happened (counts, and the feeds that failed): [`plan_fetch`],
+/// then [`fetch_planned`]. A caller that can let go of the configured feeds in between
+/// should call the two itself.
 pub fn fetch_feeds(
     store: &mut Store,
     config: &Config,
@@ -528,26 +608,68 @@ pub fn fetch_feeds(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<RunReport, PipelineError> {
+    let plan = plan_fetch(store, config, options, now)?;
+    fetch_planned(store, &config.settings, plan, now, progress)
+}
+
+/// Records the configuration in the store and plans the run: the due feeds of `config` (all
+/// selected feeds with `force`), grouped by the URL to request, in configuration order.
+pub fn plan_fetch(
+    store: &mut Store,
+    config: &Config,
+    options: &FetchOptions,
+    now: Timestamp,
+) -> Result<FetchPlan, PipelineError> {
     // (the list of configured feeds goes as soon as the store has them)
     store.record_configuration(&configured_feeds(config), now)?;
-    // Each feed's row goes as soon as its member is made: a run never holds every row.
-    let mut due: Vec<Member> = Vec::new();
+    // Each due feed with the number of its URL's job, numbered in order of first appearance;
+    // each row goes as soon as it is read.
+    let mut due: Vec<(usize, Planned)> = Vec::new();
+    let mut job_of_url: HashMap<Url, usize> = HashMap::new();
     let names = config.feeds.iter().map(|feed| feed.name.as_str());
-    store.visit_feed_rows(names, |index, row| {
-        let spec = &config.feeds[index];
+    store.visit_feed_rows(names, |position, row| {
+        let spec = &config.feeds[position];
         let selected = options.only.is_empty() || options.only.contains(&spec.name);
         if selected && !row.gone && (options.force || row.next_check_at <= now) {
-            due.push(Member::new(row, index, spec));
+            let n_jobs = job_of_url.len();
+            let job = *job_of_url.entry(row.url).or_insert(n_jobs);
+            let planned = Planned {
+                id: row.id,
+                position,
+                interval: spec.interval,
+                same_url: false,
+            };
+            due.push((job, planned));
         }
     })?;
-    let n_feeds = due.len();
-    let feeds = config.feeds.as_slice();
-    let jobs = plan_jobs(due, feeds);
-    if jobs.is_empty() {
+    drop(job_of_url);
+    // (stable: the feeds of a job stay in configuration order)
+    due.sort_by_key(|(job, _)| *job);
+    let mut previous_job = None;
+    let feeds = due
+        .into_iter()
+        .map(|(job, planned)| Planned {
+            same_url: previous_job.replace(job) == Some(job),
+            ..planned
+        })
+        .collect();
+    Ok(FetchPlan { feeds })
+}
+
+/// Fetches the feeds of `plan` with `settings`, stores what they return and reports what
+/// happened. Each feed's row is read shortly before its fetch starts ([`FetchPlan`]).
+pub fn fetch_planned(
+    store: &mut Store,
+    settings: &Settings,
+    plan: FetchPlan,
+    now: Timestamp,
+    progress: &dyn Progress,
+) -> Result<RunReport, PipelineError> {
+    if plan.is_empty() {
         return Ok(RunReport::default());
     }
-
-    let settings = &config.settings;
+    let n_feeds = plan.len();
+    let jobs = Jobs::new(plan, store.feed_reader()?);
     let fetcher = Fetcher::new(FetchSettings {
         user_agent: settings.user_agent.clone(),
         timeout: settings.timeout,
@@ -573,42 +695,45 @@ pub fn fetch_feeds(
     let (sender, receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
     let in_flight = settings.concurrency.max(1) + CHANNEL_CAPACITY;
     let held = Arc::new(Held::new(HELD_BYTES));
-    let report = std::thread::scope(|scope| {
+    let (report, read) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let inbox = Inbox {
                 receiver,
                 held: Arc::clone(&held),
             };
-            write_results(&mut *store, feeds, inbox, now, progress, BATCH_LIMITS)
+            write_results(&mut *store, inbox, now, progress, BATCH_LIMITS)
         });
-        let fetching = fetch_all(Arc::new(fetcher), feeds, jobs, sender, in_flight, &held);
-        runtime.block_on(fetching);
+        let fetching = fetch_all(Arc::new(fetcher), jobs, sender, in_flight, &held);
+        let read = runtime.block_on(fetching);
         match writer.join() {
-            Ok(result) => result,
+            Ok(result) => (result, read),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
     drop(checkpointer);
     store.end_bulk_writes()?;
-    Ok(report?)
+    // (a writer's failure first: it stops the fetches, and the reader's would follow it)
+    let report = report?;
+    read?;
+    Ok(report)
 }
 
 /// Fetches and parses every job concurrently, sending each result to the writer. At most
 /// `in_flight` jobs hold a body at once, and none starts while `held` has no room.
 async fn fetch_all(
     fetcher: Arc<Fetcher>,
-    feeds: &[FeedSpec],
-    jobs: Vec<Job>,
+    mut jobs: Jobs,
     sender: mpsc::Sender<Done>,
     in_flight: usize,
     held: &Arc<Held>,
-) {
+) -> Result<(), StoreError> {
     let slots = Arc::new(Semaphore::new(in_flight));
     let parsing = Arc::new(Semaphore::new(PARSE_SLOTS));
     let mut tasks = tokio::task::JoinSet::new();
-    for job in jobs {
-        // A task exists only once it holds a slot, so the number of feeds configured never
-        // shows in memory: a waiting job is a few URLs, a spawned task much more.
+    let mut read = Ok(());
+    loop {
+        // A task exists only once it holds a slot, and a job shortly before, so the number
+        // of feeds due barely shows in memory: a waiting feed is a few numbers in the plan.
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             break;
         };
@@ -617,6 +742,15 @@ async fn fetch_all(
             () = held.room() => {}
             () = sender.closed() => break,
         }
+        let job = match jobs.next() {
+            Ok(Some(job)) => job,
+            Ok(None) => break,
+            Err(error) => {
+                // (the feeds under way are still stored)
+                read = Err(error);
+                break;
+            }
+        };
         let guess = held.guess();
         let held = Arc::clone(held);
         // Reap finished tasks as we go.
@@ -624,7 +758,7 @@ async fn fetch_all(
         let fetcher = Arc::clone(&fetcher);
         let sender = sender.clone();
         let parsing = Arc::clone(&parsing);
-        let url = job.url(feeds).clone();
+        let url = job.url().clone();
         // A feed's first fetch has its entries prepared whole here, off the writer, which
         // is the busier; a feed stored before only digested, since most of its entries are
         // stored as they are and the writer derives the rest for the few that are not.
@@ -661,6 +795,7 @@ async fn fetch_all(
     }
     drop(sender);
     while tasks.join_next().await.is_some() {}
+    read
 }
 
 /// Parses a fetched body and prepares its entries for the writer with `prepare_feed`,
@@ -720,7 +855,6 @@ fn prepare(
 /// What it has stored is freed on a thread of its own ([`Garbage`]).
 fn write_results(
     store: &mut Store,
-    feeds: &[FeedSpec],
     inbox: Inbox,
     now: Timestamp,
     progress: &dyn Progress,
@@ -736,7 +870,7 @@ fn write_results(
             // on the writer.
             tracing::debug!("no drop thread: {error}");
         }
-        store_batches(store, feeds, inbox, now, progress, limits, &garbage)
+        store_batches(store, inbox, now, progress, limits, &garbage)
     })
 }
 
@@ -760,7 +894,6 @@ const GARBAGE_CAPACITY: usize = 8;
 /// [`write_results`], handing what it is done with to `garbage`.
 fn store_batches(
     store: &mut Store,
-    feeds: &[FeedSpec],
     inbox: Inbox,
     now: Timestamp,
     progress: &dyn Progress,
@@ -795,8 +928,7 @@ fn store_batches(
         {
             let mut results = Vec::with_capacity(job.len());
             for member in job.members() {
-                let spec = &feeds[member.spec];
-                results.push(store_result(&mut batch, member, spec, &result, now)?);
+                results.push(store_result(&mut batch, member, &result, now)?);
             }
             // The parsed feed goes now; the batch keeps only what it writes at commit. (What
             // the drop thread has no room for is dropped here.)
@@ -812,22 +944,25 @@ fn store_batches(
         }
         let _ = garbage.try_send(Box::new(batch.commit()?));
         steps += store.last_work().vm_steps;
+        let mut jobs = Vec::with_capacity(stored.len());
         for (job, results) in stored.drain(..) {
-            let url = job.url(feeds).clone();
-            for (member, result) in job.into_members().zip(results) {
+            for (member, result) in job.members().zip(results) {
                 // (the URL requested: the feeds of a job share it)
                 let outcome = FeedOutcome {
-                    name: feeds[member.spec].name.clone(),
-                    url: url.clone(),
+                    name: member.name.clone(),
+                    url: job.url().clone(),
                     result,
                 };
                 progress.feed_done(&outcome);
                 report.count(&outcome.result);
                 if matches!(outcome.result, FeedResult::Failed { .. }) {
-                    failures.push((member.spec, outcome));
+                    failures.push((member.position, outcome));
                 }
             }
+            jobs.push(job);
         }
+        // Made on the fetch thread from the rows it read: freed on the drop thread too.
+        let _ = garbage.try_send(Box::new(jobs));
     }
     let busy = started.elapsed().saturating_sub(waited);
     tracing::debug!(
@@ -846,13 +981,12 @@ fn store_batches(
 fn store_result(
     store: &mut Batch<'_>,
     member: &Member,
-    spec: &FeedSpec,
     result: &Result<Success, Failure>,
     now: Timestamp,
 ) -> Result<FeedResult, StoreError> {
     let feed_id = member.id;
     // Jitter is seeded by the feed's name: stable for the feed, different between feeds.
-    let seed = spec.name.as_str();
+    let seed = member.name.as_str();
     Ok(match result {
         Ok(Success::Modified {
             status,
@@ -862,7 +996,7 @@ fn store_result(
             feed,
         }) => {
             let poll = PollHints::new(hints, feed.feed().ttl_minutes, now);
-            let next_check_at = schedule::after_success(now, spec.interval, &poll, seed);
+            let next_check_at = schedule::after_success(now, member.interval, &poll, seed);
             let counts = store.record_fetched(
                 feed_id,
                 feed,
@@ -882,7 +1016,7 @@ fn store_result(
         }) => {
             // (the `<ttl>` of the body the entries were stored from still holds)
             let poll = PollHints::new(hints, member.ttl_minutes, now);
-            let next_check_at = schedule::after_success(now, spec.interval, &poll, seed);
+            let next_check_at = schedule::after_success(now, member.interval, &poll, seed);
             store.record_not_modified(
                 feed_id,
                 validators,
@@ -903,7 +1037,7 @@ fn store_result(
             let failures = member.consecutive_errors.saturating_add(1);
             let retry_after = schedule::retry_after(&failure.hints, now);
             let next_check_at =
-                schedule::after_failure(now, spec.interval, failures, retry_after, seed);
+                schedule::after_failure(now, member.interval, failures, retry_after, seed);
             store.record_failure(
                 feed_id,
                 &failure.message,
@@ -924,7 +1058,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::{Engagement, EntryKey, FeedId, ParsedEntry, ParsedFeed};
+    use crate::config::FeedSpec;
+    use crate::model::{Engagement, EntryKey, ParsedEntry, ParsedFeed};
 
     /// Records, as each feed is reported, how many entries another connection sees
     /// committed: the feeds reported with one count were stored by one transaction.
@@ -1020,19 +1155,26 @@ mod tests {
         Timestamp::parse_rfc3339("2026-11-28T12:00:00Z").unwrap()
     }
 
-    /// The result of the feed configured at `spec` in `feeds`.
+    /// The feed configured at `position` in `feeds`, with its `row`, as a plan has it.
+    fn planned(row: &FeedRow, position: usize, feeds: &[FeedSpec]) -> Planned {
+        Planned {
+            id: row.id,
+            position,
+            interval: feeds[position].interval,
+            same_url: false,
+        }
+    }
+
+    /// The result of the feed configured at `position` in `feeds`.
     fn done(
         row: FeedRow,
-        spec: usize,
+        position: usize,
         feeds: &[FeedSpec],
         result: Result<Success, Failure>,
     ) -> Done {
+        let planned = planned(&row, position, feeds);
         Done {
-            job: Job {
-                first: Box::new(Member::new(row, spec, &feeds[spec])),
-                others: Vec::new(),
-                conditional: true,
-            },
+            job: Job::of(vec![Member::new(row, &planned)]).unwrap(),
             result,
             held: 0,
         }
@@ -1069,7 +1211,7 @@ mod tests {
             receiver,
             held: Arc::clone(&held),
         };
-        let report = write_results(&mut store, &feeds, inbox, now(), &commits, limits).unwrap();
+        let report = write_results(&mut store, inbox, now(), &commits, limits).unwrap();
         assert_eq!(report.n_updated, n_feeds);
         assert_eq!(held.waiting.load(Ordering::SeqCst), 0);
         commits.batch_sizes()
@@ -1121,8 +1263,7 @@ mod tests {
             receiver,
             held: Arc::new(Held::new(HELD_BYTES)),
         };
-        let report =
-            write_results(&mut store, &feeds, inbox, now(), &NoProgress, BATCH_LIMITS).unwrap();
+        let report = write_results(&mut store, inbox, now(), &NoProgress, BATCH_LIMITS).unwrap();
         assert_eq!(
             (report.n_fetched, report.n_updated, report.n_not_modified),
             (5, 1, 1)
@@ -1146,69 +1287,128 @@ mod tests {
         );
     }
 
-    /// The feed configured at `spec`, with its database id `spec + 1` and `etag`.
-    fn member(spec: usize, etag: Option<&str>) -> Member {
-        Member {
-            spec,
-            id: FeedId(spec as i64 + 1),
-            moved: None,
-            validators: etag.map(|etag| {
-                Box::new(Validators {
-                    etag: Some(etag.to_string()),
-                    last_modified: None,
-                })
-            }),
-            consecutive_errors: 0,
-            fetched_before: etag.is_some(),
-            body_digest: None,
-            ttl_minutes: None,
+    /// Every job of `jobs`, read as the run would start them.
+    fn every_job(mut jobs: Jobs) -> Vec<Job> {
+        std::iter::from_fn(|| jobs.next().unwrap()).collect()
+    }
+
+    /// `feeds.toml` in `dir` with one feed per `(name, url)`.
+    fn config_of(dir: &std::path::Path, feeds: &[(&str, &str)]) -> Config {
+        let mut text = "[settings]\ndatabase = \"frontpage.db\"\n".to_string();
+        for (name, url) in feeds {
+            text.push_str(&format!("[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n"));
         }
+        crate::config::parse(&text, &dir.join("feeds.toml")).unwrap()
+    }
+
+    /// The jobs of the plan for `config` in `store`, with their URL, their feeds' names and
+    /// the validators they send.
+    fn planned_jobs(store: &mut Store, config: &Config) -> Vec<(String, Vec<String>, Validators)> {
+        let plan = plan_fetch(store, config, &FetchOptions::default(), now()).unwrap();
+        let jobs = Jobs::new(plan, store.feed_reader().unwrap());
+        every_job(jobs)
+            .iter()
+            .map(|job| {
+                let names = job.members().map(|member| member.name.clone()).collect();
+                (job.url().to_string(), names, job.validators())
+            })
+            .collect()
+    }
+
+    /// Records that the feed `name` answered with `etag`, due again now.
+    fn answered(store: &mut Store, name: &str, etag: &str) {
+        let id = store.feed_rows(&[name]).unwrap()[0].id;
+        let validators = Validators {
+            etag: Some(etag.to_string()),
+            last_modified: None,
+        };
+        store
+            .record_not_modified(id, &validators, None, now(), now())
+            .unwrap();
     }
 
     #[test]
     fn feeds_of_one_url_are_one_job_that_sends_validators_only_if_they_all_hold_them() {
-        let feeds = [
-            spec("a1", "https://a.example/feed"),
-            spec("b1", "https://b.example/feed"),
-            spec("a2", "https://a.example/feed"),
-            spec("b2", "https://b.example/feed"),
-            spec("c", "https://c.example/feed"),
-        ];
-        let jobs = plan_jobs(
-            vec![
-                member(0, Some("x")),
-                member(1, Some("b")),
-                member(2, Some("y")),
-                member(3, Some("b")),
-                member(4, None),
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_of(
+            dir.path(),
+            &[
+                ("a1", "https://a.example/feed"),
+                ("b1", "https://b.example/feed"),
+                ("a2", "https://a.example/feed"),
+                ("b2", "https://b.example/feed"),
+                ("c", "https://c.example/feed"),
             ],
-            &feeds,
         );
-        let plan: Vec<(&str, Vec<i64>, Validators)> = jobs
-            .iter()
-            .map(|job| {
-                let ids = job.members().map(|member| member.id.0).collect();
-                (job.url(&feeds).as_str(), ids, job.validators())
-            })
-            .collect();
+        let mut store = Store::open(&config.settings.database).unwrap();
+        plan_fetch(&mut store, &config, &FetchOptions::default(), now()).unwrap();
+        for (name, etag) in [("a1", "x"), ("b1", "b"), ("a2", "y"), ("b2", "b")] {
+            answered(&mut store, name, etag);
+        }
         let etag = |value: &str| Validators {
             etag: Some(value.to_string()),
             last_modified: None,
         };
+        let names = |names: &[&str]| names.iter().map(|name| name.to_string()).collect();
         assert_eq!(
-            plan,
+            planned_jobs(&mut store, &config),
             [
-                ("https://a.example/feed", vec![1, 3], Validators::default()),
-                ("https://b.example/feed", vec![2, 4], etag("b")),
-                ("https://c.example/feed", vec![5], Validators::default()),
+                (
+                    "https://a.example/feed".to_string(),
+                    names(&["a1", "a2"]),
+                    Validators::default()
+                ),
+                (
+                    "https://b.example/feed".to_string(),
+                    names(&["b1", "b2"]),
+                    etag("b")
+                ),
+                (
+                    "https://c.example/feed".to_string(),
+                    names(&["c"]),
+                    Validators::default()
+                ),
             ]
         );
-        let ids: Vec<i64> = jobs
-            .into_iter()
-            .flat_map(Job::into_members)
-            .map(|member| member.id.0)
+    }
+
+    #[test]
+    fn a_plan_holds_no_row_and_its_jobs_read_the_rows_a_few_hundred_at_a_time() {
+        // What a plan keeps of a due feed, however many are due.
+        assert!(std::mem::size_of::<Planned>() <= 40);
+        let dir = tempfile::tempdir().unwrap();
+        let n_feeds = JOBS_READ_AT_ONCE + 2;
+        let feeds: Vec<(String, String)> = (0..n_feeds)
+            .map(|index| {
+                (
+                    format!("feed{index}"),
+                    format!("https://example.org/{index}.xml"),
+                )
+            })
             .collect();
-        assert_eq!(ids, [1, 3, 2, 4, 5]);
+        let feeds: Vec<(&str, &str)> = feeds
+            .iter()
+            .map(|(name, url)| (name.as_str(), url.as_str()))
+            .collect();
+        let config = config_of(dir.path(), &feeds);
+        let mut store = Store::open(&config.settings.database).unwrap();
+        let plan = plan_fetch(&mut store, &config, &FetchOptions::default(), now()).unwrap();
+        assert_eq!(plan.len(), n_feeds);
+        // The rows change while the run goes on (the writer stores the feeds before): a job
+        // has its feeds' rows as they were when it was read, not when the plan was made.
+        answered(&mut store, "feed0", "before");
+        let mut jobs = Jobs::new(plan, store.feed_reader().unwrap());
+        let first = jobs.next().unwrap().unwrap();
+        assert_eq!(first.validators().etag.as_deref(), Some("before"));
+        answered(&mut store, "feed1", "after");
+        answered(&mut store, &format!("feed{}", n_feeds - 1), "after");
+        let rest = every_job(jobs);
+        assert_eq!(rest.len(), n_feeds - 1);
+        // The second was read with the first; the last one was read once those had started.
+        assert_eq!(rest[0].validators(), Validators::default());
+        let last = &rest[n_feeds - 2];
+        assert_eq!(last.validators().etag.as_deref(), Some("after"));
+        assert_eq!(last.first.position, n_feeds - 1);
     }
 
     #[test]
@@ -1242,7 +1442,7 @@ mod tests {
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let (_dir, _store, feeds, rows) = store_with_feeds_at(4, &base);
+        let (_dir, store, feeds, rows) = store_with_feeds_at(4, &base);
         // The bodies the writer has stored, which the server notes as each request comes.
         let stored = Arc::new(AtomicUsize::new(0));
         let server = std::thread::spawn({
@@ -1269,9 +1469,11 @@ mod tests {
                 stored_before
             }
         });
-        let members = rows.into_iter().enumerate();
-        let members = members.map(|(index, row)| Member::new(row, index, &feeds[index]));
-        let jobs = plan_jobs(members.collect(), &feeds);
+        let plan = rows.iter().enumerate();
+        let feeds = plan
+            .map(|(index, row)| planned(row, index, &feeds))
+            .collect();
+        let jobs = Jobs::new(FetchPlan { feeds }, store.feed_reader().unwrap());
         let fetcher = Fetcher::new(FetchSettings {
             user_agent: "frontpage-test".to_string(),
             timeout: Duration::from_secs(30),
@@ -1288,8 +1490,8 @@ mod tests {
         let held = Arc::new(Held::new(1));
         let (sender, mut receiver) = mpsc::channel::<Done>(CHANNEL_CAPACITY);
         std::thread::scope(|scope| {
-            let fetching = fetch_all(Arc::new(fetcher), &feeds, jobs, sender, 2, &held);
-            scope.spawn(|| runtime.block_on(fetching));
+            let fetching = fetch_all(Arc::new(fetcher), jobs, sender, 2, &held);
+            scope.spawn(|| runtime.block_on(fetching).unwrap());
             // The writer's part, without a writer, two bodies at a time. (The pause gives a
             // fetch that would start too early the time to reach the server: it decides
             // nothing when none does.)

@@ -8,7 +8,7 @@ use crate::pipeline::{self, FeedOutcome, FeedResult, FetchOptions, NoProgress, R
 use crate::store::{LockError, RunLock};
 
 /// Fetches the due (or, with `--force`, all) selected feeds.
-pub fn fetch(context: &Context, args: &FetchArgs) -> anyhow::Result<Status> {
+pub fn fetch(context: &mut Context, args: &FetchArgs) -> anyhow::Result<Status> {
     for name in &args.feeds {
         if !context.config.feeds.iter().any(|feed| &feed.name == name) {
             bail!(
@@ -21,17 +21,29 @@ pub fn fetch(context: &Context, args: &FetchArgs) -> anyhow::Result<Status> {
         force: args.force,
         only: args.feeds.clone(),
     };
-    match fetch_locked(context, &options)? {
+    match fetch_locked(context, &options, Planned::ReleaseFeeds)? {
         Some(report) => Ok(status_of(&report)),
         None => Ok(Status::Success),
     }
 }
 
+/// What a fetch does with the configured feeds once it has planned the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Planned {
+    /// Lets go of them: `context.config` is left without feeds, and the fetch holds nothing
+    /// for the feeds it is not fetching at the moment, however many are configured
+    /// ([`pipeline::FetchPlan`]). A caller that needs them afterwards reads the file again.
+    ReleaseFeeds,
+    /// Keeps them, for a process that holds them anyway (`serve`).
+    KeepFeeds,
+}
+
 /// Takes the run lock, fetches and reports. `None` when another run holds the lock: that run
 /// is doing the work, so this one steps aside without touching the database.
 pub(super) fn fetch_locked(
-    context: &Context,
+    context: &mut Context,
     options: &FetchOptions,
+    then: Planned,
 ) -> anyhow::Result<Option<RunReport>> {
     let database = &context.config.settings.database;
     let _lock = match RunLock::acquire(database) {
@@ -45,20 +57,18 @@ pub(super) fn fetch_locked(
         Err(other) => return Err(other.into()),
     };
     let mut store = open_store(&context.config)?;
-    let output = context.output;
+    let plan = pipeline::plan_fetch(&mut store, &context.config, options, context.now)?;
+    if then == Planned::ReleaseFeeds {
+        context.config.feeds = Vec::new();
+    }
+    let (settings, now, output) = (&context.config.settings, context.now, context.output);
     let report = if output.interactive && !output.quiet {
         let bar = ProgressBar::new();
-        let report = pipeline::fetch_feeds(&mut store, &context.config, options, context.now, &bar);
+        let report = pipeline::fetch_planned(&mut store, settings, plan, now, &bar);
         bar.finish();
         report?
     } else {
-        pipeline::fetch_feeds(
-            &mut store,
-            &context.config,
-            options,
-            context.now,
-            &NoProgress,
-        )?
+        pipeline::fetch_planned(&mut store, settings, plan, now, &NoProgress)?
     };
     print_report(context, &report);
     Ok(Some(report))

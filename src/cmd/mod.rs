@@ -88,15 +88,15 @@ pub fn execute(cli: Cli) -> anyhow::Result<Status> {
     }
     let now = cli.now.unwrap_or_else(system_now);
     let config = config::load(&cli.config)?;
-    let context = Context {
+    let mut context = Context {
         config,
         now,
         clock_fixed: cli.now.is_some(),
         output,
     };
     match cli.command {
-        Command::Run => run::run(&context),
-        Command::Fetch(args) => fetch::fetch(&context, &args),
+        Command::Run => run::run(&mut context),
+        Command::Fetch(args) => fetch::fetch(&mut context, &args),
         Command::Publish(args) => publish::publish(&context, &args),
         Command::Query(args) => query::query(&context, &args),
         Command::Feeds(args) => feeds::feeds(&context, &args),

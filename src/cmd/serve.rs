@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::fetch::fetch_locked;
+use super::fetch::{Planned, fetch_locked};
 use super::publish::render_site;
 use super::{Context, Status, system_now};
 use crate::cli::ServeArgs;
@@ -80,7 +80,7 @@ pub fn serve(mut context: Context, args: &ServeArgs) -> anyhow::Result<Status> {
                 // Fetching and rendering are blocking work (network on their own runtime,
                 // SQLite, hashing): keep them off the server's threads.
                 let (returned, result) = tokio::task::spawn_blocking(move || {
-                    let result = refresh_once(&context, refresh.is_some());
+                    let result = refresh_once(&mut context, refresh.is_some());
                     (context, result)
                 })
                 .await
@@ -100,10 +100,11 @@ pub fn serve(mut context: Context, args: &ServeArgs) -> anyhow::Result<Status> {
 }
 
 /// One refresh: fetch the due feeds (when asked, and unless another run holds the lock), then
-/// render the site.
-fn refresh_once(context: &Context, fetch: bool) -> anyhow::Result<Site> {
+/// render the site. The configured feeds stay: the site is rendered from them after every
+/// refresh.
+fn refresh_once(context: &mut Context, fetch: bool) -> anyhow::Result<Site> {
     if fetch {
-        fetch_locked(context, &FetchOptions::default())?;
+        fetch_locked(context, &FetchOptions::default(), Planned::KeepFeeds)?;
     }
     build_site(context)
 }

@@ -37,6 +37,20 @@ pub use search::{SearchError, SearchQuery};
 pub use stories::Work;
 pub use write::{Batch, EntryCounts, PreparedFeed, SearchText, UNDATED_BACKLOG_AGE};
 
+/// The query [`feed_row`] reads, from `feeds f` joined with its `fetch_state s`, with the
+/// `WHERE` clause given.
+macro_rules! feed_row_select {
+    ($where:literal) => {
+        concat!(
+            "SELECT f.id, f.name, coalesce(f.moved_to, f.url), s.etag, s.last_modified,
+                 s.next_check_at, s.consecutive_errors, f.gone_at IS NOT NULL,
+                 s.last_success_at IS NOT NULL, s.body_digest, s.ttl_minutes
+             FROM feeds f JOIN fetch_state s ON s.feed_id = f.id ",
+            $where
+        )
+    };
+}
+
 /// Prepared statements kept per connection (see [`Store::open`]).
 const STATEMENT_CACHE: usize = 32;
 
@@ -391,46 +405,22 @@ impl Store {
         names: impl IntoIterator<Item = &'n str>,
         mut visit: impl FnMut(usize, FeedRow),
     ) -> Result<(), StoreError> {
-        let mut select = self.conn.prepare_cached(
-            "SELECT f.id, f.name, coalesce(f.moved_to, f.url), s.etag, s.last_modified,
-                 s.next_check_at, s.consecutive_errors, f.gone_at IS NOT NULL,
-                 s.last_success_at IS NOT NULL, s.body_digest, s.ttl_minutes
-             FROM feeds f JOIN fetch_state s ON s.feed_id = f.id
-             WHERE f.name = ?1",
-        )?;
+        let mut select = self
+            .conn
+            .prepare_cached(feed_row_select!("WHERE f.name = ?1"))?;
         for (index, name) in names.into_iter().enumerate() {
-            let row = select
-                .query_row(params![name], |row| {
-                    // The URL was validated by config before it was stored; a row whose URL
-                    // no longer parses is skipped rather than fetched.
-                    let Ok(url) = Url::parse(&row.get::<_, String>(2)?) else {
-                        return Ok(None);
-                    };
-                    let digest: Option<Vec<u8>> = row.get(9)?;
-                    Ok(Some(FeedRow {
-                        id: FeedId(row.get(0)?),
-                        name: row.get(1)?,
-                        url,
-                        validators: Validators {
-                            etag: row.get(3)?,
-                            last_modified: row.get(4)?,
-                        },
-                        next_check_at: Timestamp::from_unix(row.get(5)?),
-                        consecutive_errors: row.get(6)?,
-                        gone: row.get(7)?,
-                        fetched_before: row.get(8)?,
-                        body_digest: digest
-                            .and_then(|digest| digest.try_into().ok())
-                            .map(BodyDigest),
-                        ttl_minutes: row.get(10)?,
-                    }))
-                })
-                .optional()?;
+            let row = select.query_row(params![name], feed_row).optional()?;
             if let Some(row) = row.flatten() {
                 visit(index, row);
             }
         }
         Ok(())
+    }
+
+    /// A connection of its own that reads feed rows while this one writes (see
+    /// [`FeedReader`]).
+    pub fn feed_reader(&self) -> Result<FeedReader, StoreError> {
+        FeedReader::open(&self.path)
     }
 
     /// The health of the named feeds, in the order given (feeds never synced show as `new`).
@@ -756,6 +746,72 @@ fn read_identity(conn: &Connection) -> rusqlite::Result<Identity> {
         (0, 0) if version == 0 => Identity::Empty,
         _ => Identity::Foreign,
     })
+}
+
+/// A [`FeedRow`] from a row of `feed_row_select!`. The URL was validated by config before
+/// it was stored; a row whose URL no longer parses is `None`, skipped rather than fetched.
+fn feed_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<FeedRow>> {
+    let Ok(url) = Url::parse(&row.get::<_, String>(2)?) else {
+        return Ok(None);
+    };
+    let digest: Option<Vec<u8>> = row.get(9)?;
+    Ok(Some(FeedRow {
+        id: FeedId(row.get(0)?),
+        name: row.get(1)?,
+        url,
+        validators: Validators {
+            etag: row.get(3)?,
+            last_modified: row.get(4)?,
+        },
+        next_check_at: Timestamp::from_unix(row.get(5)?),
+        consecutive_errors: row.get(6)?,
+        gone: row.get(7)?,
+        fetched_before: row.get(8)?,
+        body_digest: digest
+            .and_then(|digest| digest.try_into().ok())
+            .map(BodyDigest),
+        ttl_minutes: row.get(10)?,
+    }))
+}
+
+/// Reads feed rows by id on a read-only connection of its own, so that a fetch run can look
+/// each due feed up as it starts while the writer stores the others, instead of holding a
+/// row, a name and a URL for every due feed from the start.
+///
+/// Its page cache is small ([`FeedReader::CACHE_KIB`]): it reads each feed once, so a cache
+/// the size of SQLite's default would only fill, a little more with every feed, and a
+/// lookup's pages come from the operating system's cache anyway.
+pub struct FeedReader {
+    conn: Connection,
+}
+
+impl FeedReader {
+    /// The reader's page cache, in KiB.
+    const CACHE_KIB: i64 = 128;
+
+    fn open(path: &Path) -> Result<FeedReader, StoreError> {
+        let open_error = |error| StoreError::Open {
+            path: path.to_path_buf(),
+            error,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        conn.pragma_update(None, "cache_size", -FeedReader::CACHE_KIB)
+            .map_err(open_error)?;
+        Ok(FeedReader { conn })
+    }
+
+    /// The row of the feed `id`; `None` when there is none, or its URL no longer parses.
+    pub fn feed_row(&self, id: FeedId) -> Result<Option<FeedRow>, StoreError> {
+        let mut select = self
+            .conn
+            .prepare_cached(feed_row_select!("WHERE f.id = ?1"))?;
+        Ok(select
+            .query_row(params![id.0], feed_row)
+            .optional()?
+            .flatten())
+    }
 }
 
 #[cfg(test)]
