@@ -778,7 +778,7 @@ fn feed_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<FeedRow>> {
 /// each due feed up as it starts while the writer stores the others, instead of holding a
 /// row, a name and a URL for every due feed from the start.
 ///
-/// Its page cache is small ([`FeedReader::CACHE_KIB`]): it reads each feed once, so a cache
+/// Its page cache is small (128 KiB): it reads each feed once, so a cache
 /// the size of SQLite's default would only fill, a little more with every feed, and a
 /// lookup's pages come from the operating system's cache anyway.
 pub struct FeedReader {
