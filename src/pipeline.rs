@@ -477,33 +477,41 @@ impl Jobs {
     /// The next job, reading the next [`JOBS_READ_AT_ONCE`] when none is left.
     fn next(&mut self) -> Result<Option<Job>, StoreError> {
         if self.ready.is_empty() {
-            while self.ready.len() < JOBS_READ_AT_ONCE {
-                match self.read()? {
-                    Some(job) => self.ready.push_back(job),
-                    None => break,
-                }
-            }
+            self.read_ahead()?;
         }
         Ok(self.ready.pop_front())
     }
 
-    /// The next job in the plan, read from the store; its feeds whose row is gone are left
-    /// out, and a job with none of its feeds left is passed over.
-    fn read(&mut self) -> Result<Option<Job>, StoreError> {
-        while let Some(first) = self.planned.next() {
-            let mut members = Vec::with_capacity(1);
-            let mut planned = Some(first);
-            while let Some(feed) = planned {
-                if let Some(row) = self.reader.feed_row(feed.id)? {
-                    members.push(Member::new(row, &feed));
-                }
-                planned = self.planned.next_if(|next| next.same_url);
+    /// Reads the next [`JOBS_READ_AT_ONCE`] jobs of the plan from the store. A feed whose row
+    /// is gone is left out (rows are never deleted; the plan was made from them), and a job
+    /// with none of its feeds left is passed over.
+    fn read_ahead(&mut self) -> Result<(), StoreError> {
+        let mut feeds: Vec<Planned> = Vec::new();
+        let mut n_jobs = 0;
+        while n_jobs < JOBS_READ_AT_ONCE {
+            let Some(first) = self.planned.next() else {
+                break;
+            };
+            feeds.push(first);
+            feeds.extend(std::iter::from_fn(|| {
+                self.planned.next_if(|next| next.same_url)
+            }));
+            n_jobs += 1;
+        }
+        let ids: Vec<FeedId> = feeds.iter().map(|feed| feed.id).collect();
+        let rows = self.reader.feed_rows(&ids)?;
+        let mut members: Vec<Member> = Vec::with_capacity(1);
+        for (feed, row) in feeds.iter().zip(rows) {
+            if !feed.same_url {
+                self.ready.extend(Job::of(std::mem::take(&mut members)));
             }
-            if let Some(job) = Job::of(members) {
-                return Ok(Some(job));
+            match row {
+                Some(row) => members.push(Member::new(row, feed)),
+                None => tracing::debug!("feed {} has no row any more: not fetched", feed.id.0),
             }
         }
-        Ok(None)
+        self.ready.extend(Job::of(members));
+        Ok(())
     }
 }
 
@@ -597,23 +605,9 @@ pub fn configured_feeds(config: &Config) -> Vec<ConfiguredFeed<'_>> {
         .collect()
 }
 
-/// Fetches the due feeds of `config` (all selected feeds with `force`), stores what they
-/// return and reports what happened (counts, and the feeds that failed): [`plan_fetch`],
-/// then [`fetch_planned`]. A caller that can let go of the configured feeds in between
-/// should call the two itself.
-pub fn fetch_feeds(
-    store: &mut Store,
-    config: &Config,
-    options: &FetchOptions,
-    now: Timestamp,
-    progress: &dyn Progress,
-) -> Result<RunReport, PipelineError> {
-    let plan = plan_fetch(store, config, options, now)?;
-    fetch_planned(store, &config.settings, plan, now, progress)
-}
-
 /// Records the configuration in the store and plans the run: the due feeds of `config` (all
 /// selected feeds with `force`), grouped by the URL to request, in configuration order.
+/// [`fetch_planned`] then fetches them; the configured feeds need not outlive the plan.
 pub fn plan_fetch(
     store: &mut Store,
     config: &Config,
@@ -669,7 +663,7 @@ pub fn fetch_planned(
         return Ok(RunReport::default());
     }
     let n_feeds = plan.len();
-    let jobs = Jobs::new(plan, store.feed_reader()?);
+    let jobs = Jobs::new(plan, store.feed_reader());
     let fetcher = Fetcher::new(FetchSettings {
         user_agent: settings.user_agent.clone(),
         timeout: settings.timeout,
@@ -712,10 +706,17 @@ pub fn fetch_planned(
     });
     drop(checkpointer);
     store.end_bulk_writes()?;
-    // (a writer's failure first: it stops the fetches, and the reader's would follow it)
-    let report = report?;
-    read?;
-    Ok(report)
+    // A writer's failure stops the fetches, so it is the one to report when both failed.
+    match (report, read) {
+        (Err(error), Err(read_error)) => {
+            tracing::debug!("reading the feeds to fetch failed too: {read_error}");
+            Err(error.into())
+        }
+        (report, read) => {
+            read?;
+            Ok(report?)
+        }
+    }
 }
 
 /// Fetches and parses every job concurrently, sending each result to the writer. At most
@@ -1305,7 +1306,7 @@ mod tests {
     /// the validators they send.
     fn planned_jobs(store: &mut Store, config: &Config) -> Vec<(String, Vec<String>, Validators)> {
         let plan = plan_fetch(store, config, &FetchOptions::default(), now()).unwrap();
-        let jobs = Jobs::new(plan, store.feed_reader().unwrap());
+        let jobs = Jobs::new(plan, store.feed_reader());
         every_job(jobs)
             .iter()
             .map(|job| {
@@ -1397,7 +1398,7 @@ mod tests {
         // The rows change while the run goes on (the writer stores the feeds before): a job
         // has its feeds' rows as they were when it was read, not when the plan was made.
         answered(&mut store, "feed0", "before");
-        let mut jobs = Jobs::new(plan, store.feed_reader().unwrap());
+        let mut jobs = Jobs::new(plan, store.feed_reader());
         let first = jobs.next().unwrap().unwrap();
         assert_eq!(first.validators().etag.as_deref(), Some("before"));
         answered(&mut store, "feed1", "after");
@@ -1409,6 +1410,43 @@ mod tests {
         let last = &rest[n_feeds - 2];
         assert_eq!(last.validators().etag.as_deref(), Some("after"));
         assert_eq!(last.first.position, n_feeds - 1);
+    }
+
+    #[test]
+    fn a_job_has_the_interval_its_feed_is_configured_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[settings]\ndatabase = \"frontpage.db\"\ninterval = \"2h\"\n\
+                    [[feed]]\nname = \"default\"\nurl = \"https://a.example/feed\"\n\
+                    [[feed]]\nname = \"own\"\nurl = \"https://b.example/feed\"\n\
+                    interval = \"6h\"\n";
+        let config = crate::config::parse(text, &dir.path().join("feeds.toml")).unwrap();
+        let mut store = Store::open(&config.settings.database).unwrap();
+        let plan = plan_fetch(&mut store, &config, &FetchOptions::default(), now()).unwrap();
+        let intervals: Vec<(String, Duration)> = every_job(Jobs::new(plan, store.feed_reader()))
+            .into_iter()
+            .map(|job| (job.first.name, job.first.interval))
+            .collect();
+        let hours = |n: u64| Duration::from_secs(n * 3600);
+        assert_eq!(
+            intervals,
+            [
+                ("default".to_string(), hours(2)),
+                ("own".to_string(), hours(6))
+            ]
+        );
+    }
+
+    #[test]
+    fn jobs_whose_database_is_gone_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_of(dir.path(), &[("one", "https://one.example/feed")]);
+        let mut store = Store::open(&config.settings.database).unwrap();
+        let plan = plan_fetch(&mut store, &config, &FetchOptions::default(), now()).unwrap();
+        let reader = store.feed_reader();
+        drop(store);
+        std::fs::remove_file(&config.settings.database).unwrap();
+        let mut jobs = Jobs::new(plan, reader);
+        assert!(matches!(jobs.next(), Err(StoreError::Open { .. })));
     }
 
     #[test]
@@ -1473,7 +1511,7 @@ mod tests {
         let feeds = plan
             .map(|(index, row)| planned(row, index, &feeds))
             .collect();
-        let jobs = Jobs::new(FetchPlan { feeds }, store.feed_reader().unwrap());
+        let jobs = Jobs::new(FetchPlan { feeds }, store.feed_reader());
         let fetcher = Fetcher::new(FetchSettings {
             user_agent: "frontpage-test".to_string(),
             timeout: Duration::from_secs(30),

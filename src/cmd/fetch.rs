@@ -21,7 +21,7 @@ pub fn fetch(context: &mut Context, args: &FetchArgs) -> anyhow::Result<Status> 
         force: args.force,
         only: args.feeds.clone(),
     };
-    match fetch_locked(context, &options, Planned::ReleaseFeeds)? {
+    match fetch_locked(context, &options, ConfiguredFeeds::Release)? {
         Some(report) => Ok(status_of(&report)),
         None => Ok(Status::Success),
     }
@@ -29,13 +29,13 @@ pub fn fetch(context: &mut Context, args: &FetchArgs) -> anyhow::Result<Status> 
 
 /// What a fetch does with the configured feeds once it has planned the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Planned {
-    /// Lets go of them: `context.config` is left without feeds, and the fetch holds nothing
-    /// for the feeds it is not fetching at the moment, however many are configured
+pub(super) enum ConfiguredFeeds {
+    /// Lets go of them: `context.config` is left without feeds, and the fetch keeps 40 bytes
+    /// of each due feed and reads the rest a few hundred feeds at a time
     /// ([`pipeline::FetchPlan`]). A caller that needs them afterwards reads the file again.
-    ReleaseFeeds,
+    Release,
     /// Keeps them, for a process that holds them anyway (`serve`).
-    KeepFeeds,
+    Keep,
 }
 
 /// Takes the run lock, fetches and reports. `None` when another run holds the lock: that run
@@ -43,7 +43,7 @@ pub(super) enum Planned {
 pub(super) fn fetch_locked(
     context: &mut Context,
     options: &FetchOptions,
-    then: Planned,
+    then: ConfiguredFeeds,
 ) -> anyhow::Result<Option<RunReport>> {
     let database = &context.config.settings.database;
     let _lock = match RunLock::acquire(database) {
@@ -58,7 +58,7 @@ pub(super) fn fetch_locked(
     };
     let mut store = open_store(&context.config)?;
     let plan = pipeline::plan_fetch(&mut store, &context.config, options, context.now)?;
-    if then == Planned::ReleaseFeeds {
+    if then == ConfiguredFeeds::Release {
         context.config.feeds = Vec::new();
     }
     let (settings, now, output) = (&context.config.settings, context.now, context.output);

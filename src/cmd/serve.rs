@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::fetch::{Planned, fetch_locked};
+use super::fetch::{ConfiguredFeeds, fetch_locked};
 use super::publish::render_site;
 use super::{Context, Status, system_now};
 use crate::cli::ServeArgs;
@@ -104,7 +104,7 @@ pub fn serve(mut context: Context, args: &ServeArgs) -> anyhow::Result<Status> {
 /// refresh.
 fn refresh_once(context: &mut Context, fetch: bool) -> anyhow::Result<Site> {
     if fetch {
-        fetch_locked(context, &FetchOptions::default(), Planned::KeepFeeds)?;
+        fetch_locked(context, &FetchOptions::default(), ConfiguredFeeds::Keep)?;
     }
     build_site(context)
 }

@@ -417,10 +417,12 @@ impl Store {
         Ok(())
     }
 
-    /// A connection of its own that reads feed rows while this one writes (see
+    /// What reads feed rows on connections of its own while this one writes (see
     /// [`FeedReader`]).
-    pub fn feed_reader(&self) -> Result<FeedReader, StoreError> {
-        FeedReader::open(&self.path)
+    pub fn feed_reader(&self) -> FeedReader {
+        FeedReader {
+            path: self.path.clone(),
+        }
     }
 
     /// The health of the named feeds, in the order given (feeds never synced show as `new`).
@@ -774,43 +776,44 @@ fn feed_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<FeedRow>> {
     }))
 }
 
-/// Reads feed rows by id on a read-only connection of its own, so that a fetch run can look
-/// each due feed up as it starts while the writer stores the others, instead of holding a
-/// row, a name and a URL for every due feed from the start.
+/// Reads feed rows by id for a fetch run's thread while the writer stores the others, so
+/// that the run need not hold a row, a name and a URL for every due feed from its start.
 ///
-/// Its page cache is small (128 KiB): it reads each feed once, so a cache
-/// the size of SQLite's default would only fill, a little more with every feed, and a
-/// lookup's pages come from the operating system's cache anyway.
+/// It holds the database's path, not a connection: each call opens a read-only connection
+/// and closes it before returning, so the fetch thread holds no connection across its awaits
+/// (a call reads a few hundred rows). The connection's page cache is small
+/// (128 KiB): each row is read once.
 pub struct FeedReader {
-    conn: Connection,
+    path: PathBuf,
 }
 
 impl FeedReader {
-    /// The reader's page cache, in KiB.
+    /// The page cache of a call's connection, in KiB.
     const CACHE_KIB: i64 = 128;
 
-    fn open(path: &Path) -> Result<FeedReader, StoreError> {
+    /// The rows of the feeds `ids`, in order: `None` for one that has no row, or whose URL
+    /// no longer parses.
+    pub fn feed_rows(&self, ids: &[FeedId]) -> Result<Vec<Option<FeedRow>>, StoreError> {
         let open_error = |error| StoreError::Open {
-            path: path.to_path_buf(),
+            path: self.path.clone(),
             error,
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         conn.pragma_update(None, "cache_size", -FeedReader::CACHE_KIB)
             .map_err(open_error)?;
-        Ok(FeedReader { conn })
-    }
-
-    /// The row of the feed `id`; `None` when there is none, or its URL no longer parses.
-    pub fn feed_row(&self, id: FeedId) -> Result<Option<FeedRow>, StoreError> {
-        let mut select = self
-            .conn
-            .prepare_cached(feed_row_select!("WHERE f.id = ?1"))?;
-        Ok(select
-            .query_row(params![id.0], feed_row)
-            .optional()?
-            .flatten())
+        let mut select = conn.prepare(feed_row_select!("WHERE f.id = ?1"))?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            rows.push(
+                select
+                    .query_row(params![id.0], feed_row)
+                    .optional()?
+                    .flatten(),
+            );
+        }
+        Ok(rows)
     }
 }
 
