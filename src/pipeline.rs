@@ -414,7 +414,13 @@ impl Member {
 /// half a KiB a feed, the largest part of a run's memory that grew with the number of feeds:
 /// without them, three cold fetches of 5000 feeds peaked at 54.0–54.8 MiB, against 55.4–56.0
 /// (1000 feeds: the same, 49.3–50.9 against 49.4–51.0 in seven pairs).
-#[derive(Debug, Default)]
+///
+/// The price is that each due feed's row is read twice, to plan and to fetch, on a
+/// connection opened for each 256 jobs (about a third of the reading is
+/// those connections' parsing of the schema): a `fetch --force` of feeds that all answer
+/// 304 took 32 ms instead of 28 at 1000 feeds, and 0.173 s instead of 0.151 at 5000
+/// (medians of 15 and 10 pairs), about 3.5 µs a feed.
+#[derive(Debug)]
 pub struct FetchPlan {
     /// The feeds of one URL are next to each other, the first first.
     feeds: Vec<Planned>,
