@@ -30,7 +30,7 @@ pub fn fetch(context: &mut Context, args: &FetchArgs) -> anyhow::Result<Status> 
 /// What a fetch does with the configured feeds once it has planned the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ConfiguredFeeds {
-    /// Lets go of them: `context.config` is left without feeds, and the fetch keeps 40 bytes
+    /// Lets go of them: `context.config` is left without feeds, and the fetch keeps 32 bytes
     /// of each due feed and reads the rest a few hundred feeds at a time
     /// ([`pipeline::FetchPlan`]). A caller that needs them afterwards reads the file again.
     Release,

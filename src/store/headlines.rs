@@ -30,10 +30,12 @@
 //! write transaction is rolled back, when another connection has committed since it was
 //! loaded (`PRAGMA data_version`), and when feeds are synced (their groups may change).
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
+use hashbrown::HashTable;
 use rusqlite::{Transaction, params};
 
+use super::names::Names;
 use crate::dedup::{self, Headline};
 
 /// Headlines of the same event join within this many seconds of each other (5 days).
@@ -44,9 +46,13 @@ pub(super) const TITLE_WINDOW: i64 = 5 * 24 * 3600;
 const LOAD_SPAN: i64 = 35 * 24 * 3600;
 
 /// The most the index holds, in entries: an entry costs about 150 bytes, and each distinct
-/// word (numbers and CVE ids make many) about 100, counted as three quarters of an entry.
-/// About 8.5 MB at the cap, as measured in a 5000-feed cold fetch; shrinking happens in
-/// place. A cold fetch of 1000 feeds (30,000 entries, 14,000 distinct words: 6.3 MB) fits.
+/// word (numbers and CVE ids make many) is counted as three quarters of an entry. About 6.5
+/// MB at the cap, as measured in a 5000-feed cold fetch (36,000 entries, 17,000 to 21,000
+/// words); shrinking happens in place. A cold fetch of 1000 feeds (30,000 entries, 14,000
+/// distinct words: 4.9 MB) fits. (The weight of a word dates from when words and groups were
+/// `String` keys of hash maps and a word took about 100 bytes: the cap was then 8.5 MB, 6.5
+/// at 1000 feeds. A word now takes about 60; the weight stays, since it decides which
+/// headlines a large run matches in memory.)
 const MAX_ENTRIES: usize = 48 * 1024;
 
 /// The distinct words of a headline, on average (8 in the benchmark's corpus): the index
@@ -84,8 +90,8 @@ impl Default for HeadlineIndex {
 /// The headlines of every entry published at or after `covers_from`.
 struct Loaded {
     covers_from: i64,
-    /// Word → its number.
-    word_ids: HashMap<String, u32>,
+    /// The words, numbered.
+    vocabulary: Names,
     /// Per word number: whether it is a number token (`1.80`, `cve-2026-1234`).
     is_number: Vec<bool>,
     /// Per word number: the slots of the entries whose headline has it.
@@ -94,10 +100,13 @@ struct Loaded {
     slots: Vec<Slot>,
     /// The word numbers of every slot's headline, sorted, back to back.
     words: Vec<u32>,
-    /// Entry id → its live slot.
-    slot_of: HashMap<i64, u32>,
-    /// Group name → its number.
-    group_ids: HashMap<String, u32>,
+    /// Entry id → its live slot: the slots' numbers, found by the hash of their entry's id
+    /// (which the slot holds: a `HashMap<i64, u32>` took three times the room).
+    slot_of: HashTable<u32>,
+    /// Hashes entry ids for `slot_of`.
+    hasher: RandomState,
+    /// The names of the feed groups, numbered.
+    groups: Names,
     /// Per slot, how many words it shares with the headline being matched (kept zeroed).
     shared: Vec<u8>,
     /// Per slot, a bit per word of its headline ([`word_bit`]): which words it may have,
@@ -254,9 +263,9 @@ impl HeadlineIndex {
         };
         let held_by = |word: &str| {
             loaded
-                .word_ids
+                .vocabulary
                 .get(word)
-                .map_or(0, |&id| loaded.postings[id as usize].len())
+                .map_or(0, |id| loaded.postings[id as usize].len())
         };
         let mut words: Vec<&str> = headline.words().iter().map(String::as_str).collect();
         words.sort_by_key(|&word| std::cmp::Reverse(held_by(word)));
@@ -305,13 +314,14 @@ impl Loaded {
     fn empty(covers_from: i64) -> Loaded {
         Loaded {
             covers_from,
-            word_ids: HashMap::new(),
+            vocabulary: Names::default(),
             is_number: Vec::new(),
             postings: Vec::new(),
             slots: Vec::new(),
             words: Vec::new(),
-            slot_of: HashMap::new(),
-            group_ids: HashMap::new(),
+            slot_of: HashTable::new(),
+            hasher: RandomState::new(),
+            groups: Names::default(),
             shared: Vec::new(),
             word_bits: Vec::new(),
         }
@@ -361,17 +371,15 @@ impl Loaded {
 
     /// What the index holds, in entries (see [`MAX_ENTRIES`]).
     fn weight(&self) -> usize {
-        self.slot_of.len() + self.word_ids.len() * 3 / 4
+        self.slot_of.len() + self.vocabulary.len() * 3 / 4
     }
 
     fn word_id(&mut self, word: &str, is_number: bool) -> u32 {
-        if let Some(&id) = self.word_ids.get(word) {
-            return id;
+        let id = self.vocabulary.number(word);
+        if id as usize == self.postings.len() {
+            self.postings.push(Vec::new());
+            self.is_number.push(is_number);
         }
-        let id = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
-        self.word_ids.insert(word.to_string(), id);
-        self.postings.push(Vec::new());
-        self.is_number.push(is_number);
         id
     }
 
@@ -391,19 +399,9 @@ impl Loaded {
     }
 
     fn add(&mut self, entry_id: i64, published: i64, group: &str, headline: &Headline) {
-        let group = self.group_id(group);
+        let group = self.groups.number(group);
         let ids = self.word_ids_of(headline);
         self.push_slot(entry_id, published, group, ids);
-    }
-
-    /// The number of a group's name (a new name is numbered).
-    fn group_id(&mut self, group: &str) -> u32 {
-        if let Some(&id) = self.group_ids.get(group) {
-            return id;
-        }
-        let id = u32::try_from(self.group_ids.len()).unwrap_or(u32::MAX);
-        self.group_ids.insert(group.to_string(), id);
-        id
     }
 
     /// Indexes an entry's headline, given as its sorted word numbers.
@@ -424,11 +422,28 @@ impl Loaded {
         self.word_bits.push(word_bits(&ids));
         self.words.extend(ids);
         self.shared.push(0);
-        self.slot_of.insert(entry_id, slot);
+        let hash = self.hasher.hash_one(entry_id);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        let entry = self.slot_of.entry(
+            hash,
+            |&other| slots[other as usize].entry_id == entry_id,
+            |&other| hasher.hash_one(slots[other as usize].entry_id),
+        );
+        entry.insert(slot);
+    }
+
+    /// Takes the live slot of `entry_id` out of [`Loaded::slot_of`], if it has one.
+    fn remove_slot_of(&mut self, entry_id: i64) -> Option<u32> {
+        let hash = self.hasher.hash_one(entry_id);
+        let slots = &self.slots;
+        let found = self
+            .slot_of
+            .find_entry(hash, |&slot| slots[slot as usize].entry_id == entry_id);
+        found.ok().map(|entry| entry.remove().0)
     }
 
     fn forget(&mut self, entry_id: i64) {
-        if let Some(slot) = self.slot_of.remove(&entry_id) {
+        if let Some(slot) = self.remove_slot_of(entry_id) {
             self.slots[slot as usize].live = false;
         }
     }
@@ -474,7 +489,7 @@ impl Loaded {
                 *count = count.saturating_add(1);
             }
         }
-        let group = self.group_ids.get(probe.group).copied();
+        let group = self.groups.get(probe.group);
         let mut found = Vec::new();
         for slot in touched {
             let walked_count = usize::from(std::mem::take(&mut self.shared[slot as usize]));
@@ -534,9 +549,10 @@ impl Loaded {
         for postings in &mut self.postings {
             postings.retain_mut(|slot| renumber(slot, &new_slots));
         }
-        self.slot_of.retain(|_, slot| renumber(slot, &new_slots));
-        self.word_ids.retain(|_, id| renumber(id, &new_words));
-        self.group_ids.retain(|_, id| renumber(id, &new_groups));
+        // (a kept slot keeps its entry, so its place in the table still holds)
+        self.slot_of.retain(|slot| renumber(slot, &new_slots));
+        self.vocabulary.keep(&new_words);
+        self.groups.keep(&new_groups);
     }
 
     /// Moves the live slots published since `covers_from` to the front, with their words, in
@@ -598,10 +614,7 @@ impl Loaded {
     /// grows with the number of feeds (5000 feeds' groups took 0.38 MB). Returns each old
     /// group's new number, if it is kept.
     fn compact_groups(&mut self) -> Vec<Option<u32>> {
-        let new_groups = numbering(
-            self.group_ids.len(),
-            self.slots.iter().map(|slot| slot.group),
-        );
+        let new_groups = numbering(self.groups.len(), self.slots.iter().map(|slot| slot.group));
         for slot in &mut self.slots {
             slot.group = new_groups[slot.group as usize].unwrap_or(u32::MAX);
         }
@@ -686,14 +699,15 @@ mod tests {
         assert_eq!(kept, (501..1000).collect::<Vec<i64>>());
         // every kept headline is found again, under its new numbers
         for id in 501..1000_i64 {
-            let slot = loaded.slot_of[&id];
+            let hash = loaded.hasher.hash_one(id);
+            let slot = *loaded
+                .slot_of
+                .find(hash, |&slot| loaded.slots[slot as usize].entry_id == id)
+                .unwrap();
             let words: Vec<&str> = loaded
                 .words_of(&loaded.slots[slot as usize])
                 .iter()
-                .map(|&word| {
-                    let (name, _) = loaded.word_ids.iter().find(|(_, n)| **n == word).unwrap();
-                    name.as_str()
-                })
+                .map(|&word| loaded.vocabulary.name(word))
                 .collect();
             let probe = headline(id as u64);
             let mut expected: Vec<&str> = probe.words().iter().map(String::as_str).collect();
@@ -713,19 +727,15 @@ mod tests {
             loaded.add(id, id * 60, &format!("group{id}"), &headline(id as u64));
         }
         loaded.shrink();
-        assert_eq!(loaded.group_ids.len(), loaded.slots.len());
+        assert_eq!(loaded.groups.len(), loaded.slots.len());
         for slot in &loaded.slots {
-            let (name, _) = loaded
-                .group_ids
-                .iter()
-                .find(|(_, id)| **id == slot.group)
-                .unwrap();
-            assert_eq!(name, &format!("group{}", slot.entry_id));
+            let name = loaded.groups.name(slot.group);
+            assert_eq!(name, format!("group{}", slot.entry_id));
         }
         // A group met later is numbered after the kept ones.
-        let before = loaded.group_ids.len();
+        let before = loaded.groups.len();
         loaded.add(1000, 1000 * 60, "a new group", &headline(1000));
-        assert_eq!(loaded.group_ids["a new group"] as usize, before);
+        assert_eq!(loaded.groups.get("a new group"), u32::try_from(before).ok());
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod headlines;
 mod listing;
 mod lock;
 mod migrations;
+mod names;
 mod ranking;
 mod search;
 mod stories;

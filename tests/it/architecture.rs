@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 /// (crate path prefix, the only place under src/ allowed to use it).
 const OWNERS: &[(&str, &str)] = &[
     ("rusqlite::", "src/store/"),
+    ("hashbrown::", "src/store/"),
     ("feed_rs::", "src/parse"),
     ("encoding_rs::", "src/parse"),
     ("reqwest::", "src/fetch.rs"),
