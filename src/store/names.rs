@@ -21,7 +21,7 @@ pub(super) struct Names {
     ends: Vec<u32>,
     /// The numbers, found by the hash of their name.
     numbers: HashTable<u32>,
-    /// Keyed per process, as `HashMap`'s is: names come from feeds.
+    /// With random keys, as `HashMap`'s: names come from feeds.
     hasher: RandomState,
 }
 
@@ -85,6 +85,8 @@ impl Names {
     /// without gaps (as `headlines::numbering` gives them): the kept names then only move
     /// towards the front, in place.
     pub(super) fn keep(&mut self, new_numbers: &[Option<u32>]) {
+        debug_assert_eq!(new_numbers.len(), self.ends.len());
+        debug_assert!((new_numbers.iter().flatten().copied().zip(0..)).all(|(n, i)| n == i));
         let mut old = 0;
         let mut offset = 0;
         let ends = &self.ends;
@@ -175,6 +177,20 @@ mod tests {
         assert_eq!(names.number("six"), 3);
         assert_eq!(names.number("two"), 0);
         assert_eq!(names.name(3), "six");
+    }
+
+    #[test]
+    fn keeping_an_empty_name_after_a_dropped_one_keeps_it_empty() {
+        let mut names = Names::default();
+        for name in ["a", "b", ""] {
+            names.number(name);
+        }
+        names.keep(&[None, Some(0), Some(1)]);
+        assert_eq!((names.name(0), names.name(1)), ("b", ""));
+        assert_eq!(
+            (names.get("b"), names.get(""), names.get("a")),
+            (Some(0), Some(1), None)
+        );
     }
 
     #[test]
