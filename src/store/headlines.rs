@@ -443,6 +443,16 @@ impl Loaded {
         found.ok().map(|entry| entry.remove().0)
     }
 
+    /// The live slot of `entry_id`, if it has one.
+    #[cfg(test)]
+    fn live_slot(&self, entry_id: i64) -> Option<u32> {
+        let hash = self.hasher.hash_one(entry_id);
+        let slots = &self.slots;
+        self.slot_of
+            .find(hash, |&slot| slots[slot as usize].entry_id == entry_id)
+            .copied()
+    }
+
     fn forget(&mut self, entry_id: i64) {
         if let Some(slot) = self.remove_slot_of(entry_id) {
             self.slots[slot as usize].live = false;
@@ -700,11 +710,7 @@ mod tests {
         assert_eq!(kept, (501..1000).collect::<Vec<i64>>());
         // every kept headline is found again, under its new numbers
         for id in 501..1000_i64 {
-            let hash = loaded.hasher.hash_one(id);
-            let slot = *loaded
-                .slot_of
-                .find(hash, |&slot| loaded.slots[slot as usize].entry_id == id)
-                .unwrap();
+            let slot = loaded.live_slot(id).unwrap();
             let words: Vec<&str> = loaded
                 .words_of(&loaded.slots[slot as usize])
                 .iter()
@@ -732,21 +738,13 @@ mod tests {
         loaded.shrink();
         assert_eq!(loaded.slot_of.len(), 499);
         // A kept entry is found under its new slot; a dropped one is gone.
-        let slot_of = |loaded: &Loaded, id: i64| {
-            let hash = loaded.hasher.hash_one(id);
-            let slots = &loaded.slots;
-            loaded
-                .slot_of
-                .find(hash, |&slot| slots[slot as usize].entry_id == id)
-                .copied()
-        };
-        let slot = slot_of(&loaded, 600).unwrap();
+        let slot = loaded.live_slot(600).unwrap();
         assert_eq!(loaded.slots[slot as usize].entry_id, 600);
         loaded.forget(600);
         assert!(!loaded.slots[slot as usize].live);
         assert_eq!(loaded.slot_of.len(), 498);
         for id in [0, 100, 500, 600] {
-            assert_eq!(slot_of(&loaded, id), None, "{id}");
+            assert_eq!(loaded.live_slot(id), None, "{id}");
         }
         loaded.forget(100);
         assert_eq!(loaded.slot_of.len(), 498);
