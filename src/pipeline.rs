@@ -67,7 +67,7 @@ const BATCH_LIMITS: BatchLimits = BatchLimits {
 
 /// The bytes that fetched feeds waiting for the writer may hold at once (a body until it is
 /// parsed, then its parsed feed at [`PreparedFeed::size`]), with the fetches under way:
-/// while feeds wait and they reach it, no fetch starts. See [`Held`].
+/// while they reach it, no fetch starts, but for a few while no feed waits. See [`Held`].
 ///
 /// Cold fetches of 1000 feeds, 8 pairs against the counts alone (2026-12-07): the same wall
 /// time (median ratio 1.015, pairs 0.87–1.04) and CPU time, and a peak of 50.9 MiB instead
@@ -85,32 +85,44 @@ const HELD_BYTES: usize = 4 << 20;
 /// the mean size of the bodies so far.
 const FIRST_GUESS: usize = 64 << 10;
 
+/// The fetches that may be under way while no feed waits, whatever the bytes they are
+/// guessed at: enough that a slow network of big feeds is still fetched several at a time,
+/// few enough that their bodies, arriving together, add little to what [`HELD_BYTES`] bounds.
+const FETCHES_ALWAYS_ALLOWED: usize = 8;
+
 /// The bytes of the fetched feeds waiting for the writer, and of the fetches under way
-/// (counted for a guess of their body's size): while feeds wait and the two reach the limit
-/// ([`HELD_BYTES`]), no fetch starts. A feed counts from its body's arrival until the writer
-/// has stored it and the parsed feed is freed: for its body's size until it is parsed, then
-/// for its parsed feed's (nothing when it was not parsed: a 304, a failure, the body its
-/// entries were stored from).
+/// (counted for a guess of their body's size): while the two reach the limit
+/// ([`HELD_BYTES`]), no fetch starts, unless no feed waits and fewer than
+/// [`FETCHES_ALWAYS_ALLOWED`] are under way. A feed counts from its body's arrival until
+/// the writer has stored it and the parsed feed is freed: for its body's size until it is
+/// parsed, then for its parsed feed's (nothing when it was not parsed: a 304, a failure,
+/// the body its entries were stored from).
 ///
 /// The counts of feeds (the fetch concurrency, the parse slots, the writer's queue) bound
 /// the pipeline too, but with a fast network and a busy writer every fetched body waits,
 /// and what they hold depends on the sizes of the feeds that happen to be in flight: a
 /// longer run meets more of the big ones at once. Counted in bytes, what waits stays near
 /// the limit whatever the feeds; counted at their parsed size rather than their body's,
-/// whatever share of them is parsed. While nothing waits, the writer keeps up and the
-/// network is the slower side: then fetches start as `concurrency` allows, however many
-/// bytes they are guessed at, so that slow hosts are fetched as many at a time as before.
-/// The fetches under way are counted at all so that a fast network cannot start a burst of
-/// them (all of whose bodies would wait) between one arrival and the next. The writer's
-/// open batch is not counted: [`BatchLimits`] bounds it, and counting it too would make
-/// every batch end when the queue behind it runs dry.
+/// whatever share of them is parsed. The fetches under way are counted so that a fast
+/// network cannot start a burst of them (all of whose bodies would wait) between one
+/// arrival and the next: not even while no feed waits, the moment the writer has taken
+/// all there was. Fetches used to start freely then, as `concurrency` allowed, and their
+/// bodies, arriving together while the writer worked, made the peaks of long runs several
+/// MiB above their level (see docs/performance-log.md, 2026-12-07). Bounded, a network
+/// fetches `concurrency` feeds at a time while their bodies average under the limit's
+/// share of each (128 KiB at the default 32), and never fewer than
+/// [`FETCHES_ALWAYS_ALLOWED`]. The writer's open batch is not counted: [`BatchLimits`]
+/// bounds it, and counting it too would make every batch end when the queue behind it
+/// runs dry.
 struct Held {
     /// Bytes of the feeds that arrived and wait for the writer (or for being freed): raw
     /// bodies and parsed feeds.
     waiting: AtomicUsize,
     /// Bytes guessed for the fetches under way.
     under_way: AtomicUsize,
-    /// While feeds wait and the two above reach this, no fetch starts.
+    /// How many fetches are under way.
+    fetches: AtomicUsize,
+    /// While the bytes above reach this, no fetch starts (but see [`Held::has_room`]).
     limit: usize,
     /// The bodies that have arrived, and their total size, for the guess.
     arrived: AtomicUsize,
@@ -124,6 +136,7 @@ impl Held {
         Held {
             waiting: AtomicUsize::new(0),
             under_way: AtomicUsize::new(0),
+            fetches: AtomicUsize::new(0),
             limit,
             arrived: AtomicUsize::new(0),
             arrived_bytes: AtomicUsize::new(0),
@@ -131,8 +144,7 @@ impl Held {
         }
     }
 
-    /// Waits until a fetch may start: no feed waits, or the bytes counted are under the
-    /// limit.
+    /// Waits until a fetch may start (see [`Held::has_room`]).
     async fn room(&self) {
         // (a release between the check and the wait leaves its notification stored)
         while !self.has_room() {
@@ -140,9 +152,13 @@ impl Held {
         }
     }
 
+    /// Whether a fetch may start: the bytes counted are under the limit, or no feed waits
+    /// and fewer than [`FETCHES_ALWAYS_ALLOWED`] fetches are under way.
     fn has_room(&self) -> bool {
         let waiting = self.waiting.load(Ordering::Acquire);
-        waiting == 0 || waiting + self.under_way.load(Ordering::Acquire) < self.limit
+        let few_under_way = self.fetches.load(Ordering::Acquire) < FETCHES_ALWAYS_ALLOWED;
+        (waiting == 0 && few_under_way)
+            || waiting + self.under_way.load(Ordering::Acquire) < self.limit
     }
 
     /// Counts a fetch about to start for the guess of its body's size, and returns it.
@@ -153,6 +169,7 @@ impl Held {
             _ => self.arrived_bytes.load(Ordering::Relaxed) / arrived,
         };
         self.under_way.fetch_add(guess, Ordering::AcqRel);
+        self.fetches.fetch_add(1, Ordering::AcqRel);
         guess
     }
 
@@ -165,6 +182,7 @@ impl Held {
         }
         self.waiting.fetch_add(body, Ordering::AcqRel);
         self.under_way.fetch_sub(guess, Ordering::AcqRel);
+        self.fetches.fetch_sub(1, Ordering::AcqRel);
         self.released.notify_one();
         body
     }
@@ -1557,27 +1575,48 @@ mod tests {
     }
 
     #[test]
-    fn fetches_stop_starting_only_while_bodies_wait_and_the_bytes_counted_reach_the_limit() {
+    fn fetches_stop_starting_once_the_bytes_counted_reach_the_limit_but_for_a_few() {
         on_runtime(async {
             let held = Arc::new(Held::new(200 << 10));
-            // Fetches under way alone never stop one from starting: the network is the
-            // slower side.
-            let guesses: Vec<usize> = (0..4).map(|_| held.guess()).collect();
-            assert_eq!(guesses, [FIRST_GUESS; 4]);
+            // No body waits: a few fetches start whatever their bytes (7 at 64 KiB)...
+            let mut guesses: Vec<usize> =
+                (1..FETCHES_ALWAYS_ALLOWED).map(|_| held.guess()).collect();
+            assert!(guesses.iter().all(|&guess| guess == FIRST_GUESS));
             assert!(held.has_room());
-            // A body waits: 100 KiB, and three fetches under way at 64 KiB.
-            let body = held.arrived(guesses[0], 100 << 10);
+            // ...but no more: with a fast network their bodies would all wait at once.
+            guesses.push(held.guess());
             assert!(!held.has_room());
             let room = waiting_for_room(&held).await;
-            // A 304 counts for nothing once it is known: 100 + 128 KiB are still too many.
-            assert_eq!(held.arrived(guesses[1], 0), 0);
+            // A 304 counts for nothing once it is known, and leaves one fewer under way.
+            assert_eq!(held.arrived(guesses.pop().unwrap(), 0), 0);
+            room.await.unwrap();
+            // A body waits: 100 KiB, and six fetches under way at 64 KiB, too many now.
+            let body = held.arrived(guesses.pop().unwrap(), 100 << 10);
+            assert!(!held.has_room());
+            let room = waiting_for_room(&held).await;
+            assert_eq!(held.arrived(guesses.pop().unwrap(), 0), 0);
             tokio::task::yield_now().await;
             assert!(!room.is_finished());
-            // The writer has stored the body: none waits.
+            // The writer has stored the body: none waits, and five are under way.
             held.release(body);
             room.await.unwrap();
             // The next guess is the mean of the bodies that arrived.
             assert_eq!(held.guess(), 100 << 10);
+        });
+    }
+
+    #[test]
+    fn more_than_a_few_fetches_start_while_their_bytes_are_under_the_limit() {
+        on_runtime(async {
+            let held = Arc::new(Held::new(HELD_BYTES));
+            let fetches = HELD_BYTES / FIRST_GUESS - 1;
+            assert!(fetches > FETCHES_ALWAYS_ALLOWED);
+            for _ in 0..fetches {
+                held.guess();
+            }
+            assert!(held.has_room());
+            held.guess();
+            assert!(!held.has_room());
         });
     }
 
