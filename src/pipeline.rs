@@ -69,6 +69,7 @@ const BATCH_LIMITS: BatchLimits = BatchLimits {
 /// parsed, then its parsed feed at [`PreparedFeed::size`]), with the fetches under way:
 /// while they reach it, no fetch starts, but for a few while no feed waits. See [`Held`].
 ///
+/// Measured while fetches under way were counted only while feeds waited (until 92afb33).
 /// Cold fetches of 1000 feeds, 8 pairs against the counts alone (2026-12-07): the same wall
 /// time (median ratio 1.015, pairs 0.87–1.04) and CPU time, and a peak of 50.9 MiB instead
 /// of 59.8 (5000 feeds: 58.4–59.2 instead of 70.8), counting a parsed feed for its body's
@@ -81,19 +82,20 @@ const BATCH_LIMITS: BatchLimits = BatchLimits {
 /// MiB of parsed size more waited than before: 58 MiB at 1000 feeds, 65 at 5000.
 const HELD_BYTES: usize = 4 << 20;
 
-/// What a fetch is counted for before its body arrives, while no body has arrived yet; then
-/// the mean size of the bodies so far.
+/// What a fetch is counted for before its body arrives, while no fetch has ended yet; then
+/// the mean of what the fetches so far brought (a 304 or a failure brings nothing).
 const FIRST_GUESS: usize = 64 << 10;
 
 /// The fetches that may be under way while no feed waits, whatever the bytes they are
-/// guessed at: enough that a slow network of big feeds is still fetched several at a time,
-/// few enough that their bodies, arriving together, add little to what [`HELD_BYTES`] bounds.
-const FETCHES_ALWAYS_ALLOWED: usize = 8;
+/// guessed at, so that a slow network of big feeds is still fetched several at a time. It
+/// matters only for guesses over a seventh of [`HELD_BYTES`] (585 KiB): then their bodies,
+/// arriving together, may hold more than that limit, up to 8 such bodies.
+const FETCHES_WHILE_NONE_WAITS: usize = 8;
 
 /// The bytes of the fetched feeds waiting for the writer, and of the fetches under way
 /// (counted for a guess of their body's size): while the two reach the limit
 /// ([`HELD_BYTES`]), no fetch starts, unless no feed waits and fewer than
-/// [`FETCHES_ALWAYS_ALLOWED`] are under way. A feed counts from its body's arrival until
+/// [`FETCHES_WHILE_NONE_WAITS`] are under way. A feed counts from its body's arrival until
 /// the writer has stored it and the parsed feed is freed: for its body's size until it is
 /// parsed, then for its parsed feed's (nothing when it was not parsed: a 304, a failure,
 /// the body its entries were stored from).
@@ -104,30 +106,29 @@ const FETCHES_ALWAYS_ALLOWED: usize = 8;
 /// longer run meets more of the big ones at once. Counted in bytes, what waits stays near
 /// the limit whatever the feeds; counted at their parsed size rather than their body's,
 /// whatever share of them is parsed. The fetches under way are counted so that a fast
-/// network cannot start a burst of them (all of whose bodies would wait) between one
-/// arrival and the next: not even while no feed waits, the moment the writer has taken
-/// all there was. Fetches used to start freely then, as `concurrency` allowed, and their
-/// bodies, arriving together while the writer worked, made the peaks of long runs several
-/// MiB above their level (see docs/performance-log.md, 2026-12-07). Bounded, a network
-/// fetches `concurrency` feeds at a time while their bodies average under the limit's
-/// share of each (128 KiB at the default 32), and never fewer than
-/// [`FETCHES_ALWAYS_ALLOWED`]. The writer's open batch is not counted: [`BatchLimits`]
-/// bounds it, and counting it too would make every batch end when the queue behind it
-/// runs dry.
+/// network cannot start a burst of them, all of whose bodies would wait, between one
+/// arrival and the next, nor the moment the writer has taken all there was (see
+/// docs/performance-log.md, 2026-12-07). While no feed waits, the `concurrency` requests
+/// the network allows stay busy as long as the guess stays under about a `concurrency`th
+/// of the limit (128 KiB at the default 32); since a 304 brings nothing, a run of mostly
+/// unchanged feeds guesses little. The writer's open batch is not counted:
+/// [`BatchLimits`] bounds it, and counting it too would make every batch end when the
+/// queue behind it runs dry.
 struct Held {
     /// Bytes of the feeds that arrived and wait for the writer (or for being freed): raw
     /// bodies and parsed feeds.
     waiting: AtomicUsize,
     /// Bytes guessed for the fetches under way.
-    under_way: AtomicUsize,
+    under_way_bytes: AtomicUsize,
     /// How many fetches are under way.
-    fetches: AtomicUsize,
+    fetches_under_way: AtomicUsize,
     /// While the bytes above reach this, no fetch starts (but see [`Held::has_room`]).
     limit: usize,
-    /// The bodies that have arrived, and their total size, for the guess.
-    arrived: AtomicUsize,
+    /// The fetches that have ended, and the bytes of the bodies they brought, for the
+    /// guess.
+    ended: AtomicUsize,
     arrived_bytes: AtomicUsize,
-    /// Told when bytes are no longer counted.
+    /// Told when bytes or fetches stop being counted.
     released: Notify,
 }
 
@@ -135,10 +136,10 @@ impl Held {
     fn new(limit: usize) -> Held {
         Held {
             waiting: AtomicUsize::new(0),
-            under_way: AtomicUsize::new(0),
-            fetches: AtomicUsize::new(0),
+            under_way_bytes: AtomicUsize::new(0),
+            fetches_under_way: AtomicUsize::new(0),
             limit,
-            arrived: AtomicUsize::new(0),
+            ended: AtomicUsize::new(0),
             arrived_bytes: AtomicUsize::new(0),
             released: Notify::new(),
         }
@@ -153,36 +154,43 @@ impl Held {
     }
 
     /// Whether a fetch may start: the bytes counted are under the limit, or no feed waits
-    /// and fewer than [`FETCHES_ALWAYS_ALLOWED`] fetches are under way.
+    /// and fewer than [`FETCHES_WHILE_NONE_WAITS`] fetches are under way.
     fn has_room(&self) -> bool {
         let waiting = self.waiting.load(Ordering::Acquire);
-        let few_under_way = self.fetches.load(Ordering::Acquire) < FETCHES_ALWAYS_ALLOWED;
-        (waiting == 0 && few_under_way)
-            || waiting + self.under_way.load(Ordering::Acquire) < self.limit
+        let under_way = self.fetches_under_way.load(Ordering::Acquire);
+        (waiting == 0 && under_way < FETCHES_WHILE_NONE_WAITS)
+            || waiting + self.under_way_bytes.load(Ordering::Acquire) < self.limit
     }
 
     /// Counts a fetch about to start for the guess of its body's size, and returns it.
     fn guess(&self) -> usize {
-        let arrived = self.arrived.load(Ordering::Relaxed);
-        let guess = match arrived {
+        let ended = self.ended.load(Ordering::Relaxed);
+        let guess = match ended {
             0 => FIRST_GUESS,
-            _ => self.arrived_bytes.load(Ordering::Relaxed) / arrived,
+            _ => self.arrived_bytes.load(Ordering::Relaxed) / ended,
         };
-        self.under_way.fetch_add(guess, Ordering::AcqRel);
-        self.fetches.fetch_add(1, Ordering::AcqRel);
+        self.under_way_bytes.fetch_add(guess, Ordering::AcqRel);
+        self.fetches_under_way.fetch_add(1, Ordering::AcqRel);
         guess
+    }
+
+    /// Counts a fetch about to start until what it brings is known (see [`UnderWay`]).
+    fn start(self: &Arc<Held>) -> UnderWay {
+        UnderWay {
+            guess: self.guess(),
+            held: Arc::clone(self),
+            body: 0,
+        }
     }
 
     /// Counts a fetch that was counted for `guess` as a body of `body` bytes waiting (none
     /// for a 304 or a failure), and returns that.
     fn arrived(&self, guess: usize, body: usize) -> usize {
-        if body > 0 {
-            self.arrived.fetch_add(1, Ordering::Relaxed);
-            self.arrived_bytes.fetch_add(body, Ordering::Relaxed);
-        }
+        self.ended.fetch_add(1, Ordering::Relaxed);
+        self.arrived_bytes.fetch_add(body, Ordering::Relaxed);
         self.waiting.fetch_add(body, Ordering::AcqRel);
-        self.under_way.fetch_sub(guess, Ordering::AcqRel);
-        self.fetches.fetch_sub(1, Ordering::AcqRel);
+        self.under_way_bytes.fetch_sub(guess, Ordering::AcqRel);
+        self.fetches_under_way.fetch_sub(1, Ordering::AcqRel);
         self.released.notify_one();
         body
     }
@@ -202,6 +210,30 @@ impl Held {
     fn release(&self, bytes: usize) {
         self.waiting.fetch_sub(bytes, Ordering::AcqRel);
         self.released.notify_one();
+    }
+}
+
+/// A fetch counted as under way in [`Held`]. Dropped, it is counted as ended with the body
+/// [`UnderWay::arrived`] gave it, or none: a task that panicked mid-fetch must not leave a
+/// fetch counted under way, which would keep others from starting.
+struct UnderWay {
+    held: Arc<Held>,
+    guess: usize,
+    body: usize,
+}
+
+impl UnderWay {
+    /// Counts the fetch as ended with a body of `body` bytes waiting (none for a 304 or a
+    /// failure), and returns that.
+    fn arrived(mut self, body: usize) -> usize {
+        self.body = body;
+        body
+    }
+}
+
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        self.held.arrived(self.guess, self.body);
     }
 }
 
@@ -776,7 +808,7 @@ async fn fetch_all(
                 break;
             }
         };
-        let guess = held.guess();
+        let under_way = held.start();
         let held = Arc::clone(held);
         // Reap finished tasks as we go.
         while tasks.try_join_next().is_some() {}
@@ -800,7 +832,7 @@ async fn fetch_all(
                 Ok(Fetched::Modified { body, .. }) => body.len(),
                 _ => 0,
             };
-            let counted = held.arrived(guess, body);
+            let counted = under_way.arrived(body);
             // A parsed feed takes about twice the memory of its body: parse only as many as
             // the writer can soon take, and hold the permit until it has one.
             let _parsing = parsing.acquire_owned().await.ok();
@@ -1579,8 +1611,9 @@ mod tests {
         on_runtime(async {
             let held = Arc::new(Held::new(200 << 10));
             // No body waits: a few fetches start whatever their bytes (7 at 64 KiB)...
-            let mut guesses: Vec<usize> =
-                (1..FETCHES_ALWAYS_ALLOWED).map(|_| held.guess()).collect();
+            let mut guesses: Vec<usize> = (1..FETCHES_WHILE_NONE_WAITS)
+                .map(|_| held.guess())
+                .collect();
             assert!(guesses.iter().all(|&guess| guess == FIRST_GUESS));
             assert!(held.has_room());
             // ...but no more: with a fast network their bodies would all wait at once.
@@ -1600,24 +1633,44 @@ mod tests {
             // The writer has stored the body: none waits, and five are under way.
             held.release(body);
             room.await.unwrap();
-            // The next guess is the mean of the bodies that arrived.
-            assert_eq!(held.guess(), 100 << 10);
+            // The next guess is the mean of what the fetches so far brought: one body of
+            // 100 KiB and two 304s.
+            assert_eq!(held.guess(), (100 << 10) / 3);
         });
     }
 
     #[test]
     fn more_than_a_few_fetches_start_while_their_bytes_are_under_the_limit() {
-        on_runtime(async {
-            let held = Arc::new(Held::new(HELD_BYTES));
-            let fetches = HELD_BYTES / FIRST_GUESS - 1;
-            assert!(fetches > FETCHES_ALWAYS_ALLOWED);
-            for _ in 0..fetches {
-                held.guess();
-            }
-            assert!(held.has_room());
+        // (not only the few allowed whatever their bytes: a slow network is fetched as
+        // many at a time as `concurrency` allows while their bytes fit)
+        let held = Held::new(HELD_BYTES);
+        let fetches = HELD_BYTES.div_ceil(FIRST_GUESS) - 1;
+        assert!(fetches > FETCHES_WHILE_NONE_WAITS);
+        for _ in 0..fetches {
             held.guess();
-            assert!(!held.has_room());
-        });
+        }
+        assert!(held.has_room());
+        held.guess();
+        assert!(!held.has_room());
+    }
+
+    #[test]
+    fn a_fetch_dropped_before_it_ends_is_counted_as_ended_with_nothing() {
+        let held = Arc::new(Held::new(200 << 10));
+        let fetches: Vec<UnderWay> = (0..FETCHES_WHILE_NONE_WAITS)
+            .map(|_| held.start())
+            .collect();
+        assert!(!held.has_room());
+        // As when the tasks fetching them panicked.
+        drop(fetches);
+        assert!(held.has_room());
+        assert_eq!(held.fetches_under_way.load(Ordering::Acquire), 0);
+        assert_eq!(held.under_way_bytes.load(Ordering::Acquire), 0);
+        assert_eq!(held.waiting.load(Ordering::Acquire), 0);
+        // One that ends counts what it brought.
+        assert_eq!(held.start().arrived(1 << 10), 1 << 10);
+        assert_eq!(held.waiting.load(Ordering::Acquire), 1 << 10);
+        assert_eq!(held.fetches_under_way.load(Ordering::Acquire), 0);
     }
 
     /// Runs `test` on a runtime like the fetch's.
