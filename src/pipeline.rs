@@ -761,16 +761,24 @@ pub fn fetch_planned(
         }
     });
     drop(checkpointer);
-    store.end_bulk_writes()?;
+    // (writes the headline words that wait for the entries stored)
+    let ended = store.end_bulk_writes();
     // A writer's failure stops the fetches, so it is the one to report when both failed.
     match (report, read) {
         (Err(error), Err(read_error)) => {
             tracing::debug!("reading the feeds to fetch failed too: {read_error}");
             Err(error.into())
         }
-        (report, read) => {
+        (Err(error), Ok(())) => {
+            if let Err(end_error) = ended {
+                tracing::debug!("ending the run's writes failed too: {end_error}");
+            }
+            Err(error.into())
+        }
+        (Ok(report), read) => {
             read?;
-            Ok(report?)
+            ended?;
+            Ok(report)
         }
     }
 }

@@ -210,14 +210,16 @@ impl HeadlineIndex {
         self.loaded = None;
     }
 
-    /// Empties the index if another connection has committed since it was last checked.
-    pub(super) fn check_version(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    /// Empties the index if another connection has committed since it was last checked (or
+    /// it was never checked), and says whether it did.
+    pub(super) fn check_version(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<bool> {
         let version: i64 = tx.pragma_query_value(None, "data_version", |row| row.get(0))?;
-        if self.data_version != Some(version) {
-            self.loaded = None;
-            self.data_version = Some(version);
+        if self.data_version == Some(version) {
+            return Ok(false);
         }
-        Ok(())
+        self.loaded = None;
+        self.data_version = Some(version);
+        Ok(true)
     }
 
     /// The entries whose headline names the same event as `probe`'s, among those the index

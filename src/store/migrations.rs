@@ -145,7 +145,7 @@ const MIGRATIONS: &[&str] = &[
     // 11: `title_words` without its index by entry and its foreign key: keeping both in
     // step was a b-tree write and a parent lookup per headline word, a tenth of a cold
     // fetch. An edited entry's old rows are deleted by their key (its old title's words);
-    // see `stories::index_title`.
+    // see `TitleWords::record` in `title_words.rs`.
     "CREATE TABLE title_words_11 (
          word TEXT NOT NULL,
          published_at INTEGER NOT NULL,
@@ -166,6 +166,11 @@ const MIGRATIONS: &[&str] = &[
     // unchanged body. Both are written with the entries they came with.
     "ALTER TABLE fetch_state ADD COLUMN body_digest BLOB;
      ALTER TABLE fetch_state ADD COLUMN ttl_minutes INTEGER;",
+    // 14: which entries have their `title_words` rows: every entry whose id is at most
+    // `through`. A run writes its new entries' rows many entries at a time, in key order,
+    // and raises `through` with them (`title_words.rs`).
+    "CREATE TABLE title_words_written (through INTEGER NOT NULL);
+     INSERT INTO title_words_written (through) SELECT coalesce(max(id), 0) FROM entries;",
 ];
 
 /// Work in Rust that follows a migration's SQL, in the same transaction: (version, step).

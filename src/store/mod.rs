@@ -19,6 +19,7 @@ mod ranking;
 mod search;
 mod stories;
 mod text;
+mod title_words;
 mod write;
 
 use std::collections::HashSet;
@@ -53,7 +54,7 @@ macro_rules! feed_row_select {
 }
 
 /// Prepared statements kept per connection (see [`Store::open`]).
-const STATEMENT_CACHE: usize = 32;
+const STATEMENT_CACHE: usize = 48;
 
 /// Marks a SQLite file as frontpage's (`PRAGMA application_id`): "FPAG".
 pub const APPLICATION_ID: i32 = 0x4650_4147;
@@ -249,6 +250,8 @@ pub struct Store {
     last_work: Work,
     /// Recent headlines, for matching stories (see `headlines.rs`).
     headlines: headlines::HeadlineIndex,
+    /// New entries whose `title_words` rows are not written yet (see `title_words.rs`).
+    titles: title_words::TitleWords,
 }
 
 impl Store {
@@ -305,7 +308,7 @@ impl Store {
         // instead of going through a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(open_error)?;
-        // Storing a feed runs about twenty statements, each prepared once per connection:
+        // Storing a feed runs about thirty statements, each prepared once per connection:
         // rusqlite's default cache of 16 would prepare some of them again for every feed.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut store = Store {
@@ -313,6 +316,7 @@ impl Store {
             path: path.to_path_buf(),
             last_work: Work::default(),
             headlines: headlines::HeadlineIndex::default(),
+            titles: title_words::TitleWords::default(),
         };
         migrations::migrate(&mut store.conn, APPLICATION_ID).map_err(open_error)?;
         Ok(store)

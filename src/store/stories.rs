@@ -16,6 +16,7 @@ use rusqlite::{CachedStatement, OptionalExtension, StatementStatus, Transaction,
 use url::Url;
 
 use super::headlines::{HeadlineIndex, Probe, TITLE_WINDOW};
+use super::title_words::TitleWords;
 use crate::canon;
 use crate::dedup::{self, Headline};
 use crate::model::ParsedEntry;
@@ -128,12 +129,13 @@ pub(super) struct Placement {
 pub(super) fn place(
     tx: &Transaction<'_>,
     headlines: &mut HeadlineIndex,
+    titles: &mut TitleWords,
     written: &Written<'_>,
     keys: &StoryKeys,
     now: i64,
     work: &mut Work,
 ) -> rusqlite::Result<Placement> {
-    let mut matches = matching_stories(tx, headlines, written, keys, now, work)?;
+    let mut matches = matching_stories(tx, headlines, titles, written, keys, now, work)?;
     matches.extend(written.current_story);
     let mut matches = matches.into_iter();
     let Some(survivor) = matches.next() else {
@@ -163,12 +165,13 @@ pub(super) fn place(
 pub(super) fn settle(
     tx: &Transaction<'_>,
     headlines: &mut HeadlineIndex,
+    titles: &mut TitleWords,
     written: &Written<'_>,
     keys: &StoryKeys,
     placement: &Placement,
     work: &mut Work,
 ) -> rusqlite::Result<()> {
-    index_title(tx, written, keys, work)?;
+    titles.record(tx, written, keys.headline.as_ref(), work)?;
     let probe = keys.headline.as_ref().map(|headline| Probe {
         entry_id: written.id,
         published: written.published,
@@ -232,6 +235,7 @@ fn merge(
 fn matching_stories(
     tx: &Transaction<'_>,
     headlines: &mut HeadlineIndex,
+    titles: &mut TitleWords,
     written: &Written<'_>,
     keys: &StoryKeys,
     now: i64,
@@ -306,6 +310,7 @@ fn matching_stories(
                 return Ok(found);
             }
         }
+        titles.before_reading(tx, uncovered.0, uncovered.1, work)?;
         // Each word's postings in the window are counted here: a `GROUP BY` sorted every one
         // of them, four fifths of a 5000-feed cold fetch (whose older entries the capped
         // index does not cover). A match shares at least MIN_SHARED words, so at least one
@@ -406,55 +411,13 @@ struct Posted {
     walked: usize,
 }
 
-/// Records the entry's headline words under its publish time (replacing older ones).
-///
-/// `title_words` has no index by entry and no foreign key (migration 11): each costs a
-/// b-tree write per word, a fifth of a cold fetch. An edited entry's old rows are found by
-/// its old title's words and publish time instead, and rows of a deleted entry stay (the
-/// store never deletes entries today). Neither can change a result: matching through
-/// `title_words` joins `entries` and checks every candidate's own title.
-fn index_title(
-    tx: &Transaction<'_>,
-    written: &Written<'_>,
-    keys: &StoryKeys,
-    work: &mut Work,
-) -> rusqlite::Result<()> {
-    if let Some(replaced) = &written.replaced
-        && let Some(title) = replaced.title
-    {
-        let mut forget = tx.prepare_cached(
-            "DELETE FROM title_words WHERE word = ?1 AND published_at = ?2 AND entry_id = ?3",
-        )?;
-        for word in Headline::new(title).words() {
-            forget.execute(params![word, replaced.published, written.id])?;
-        }
-        work.count(&forget);
-    }
-    let Some(headline) = &keys.headline else {
-        return Ok(());
-    };
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO title_words (word, published_at, entry_id, bits)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    let bits = headline
-        .words()
-        .iter()
-        .fold(0, |bits, word| bits | stored_word_bit(word));
-    for word in headline.words() {
-        insert.execute(params![word, written.published, written.id, bits])?;
-    }
-    work.count(&insert);
-    Ok(())
-}
-
 /// A word's bit in the `bits` of `title_words` rows (migration 12), which hold the bits of
 /// every word of the row's headline, so a row tells which other words its headline may
 /// have: a word whose bit is clear is not in it. 31 bits keep a row's bits in 4 bytes (64 made
 /// the table half as large again, and a cold fetch of 1000 feeds, which never reads them,
 /// slower). Stored, so it never changes: bit (FNV-1a 64 of the word's bytes) mod 31. Rows
 /// written before migration 12 have no bits and are read as having every bit.
-fn stored_word_bit(word: &str) -> i64 {
+pub(super) fn stored_word_bit(word: &str) -> i64 {
     const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
     let hash = word.bytes().fold(FNV_OFFSET, |hash, byte| {

@@ -677,7 +677,7 @@ const A: Side = Side {
 };
 
 /// How the second entry of a story-matching case finds the first.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Matching {
     /// Through the headlines the store keeps in memory, in step with its own writes.
     InMemory,
@@ -694,6 +694,13 @@ enum Matching {
     /// A store as opened by a command: the first few hundred headlines of a run are matched
     /// through `title_words`, before the index is worth loading.
     Deferred,
+    /// Both sides stored in one run of batches, matched through `title_words` only, while
+    /// the first side's rows still wait to be written.
+    InARun,
+    /// The first side stored by a run of batches that stopped before writing its
+    /// `title_words` rows (its store dropped, as when the process is killed), the second
+    /// matched through `title_words` only by a store opened afresh.
+    AfterAKilledRun,
 }
 
 /// Headlines kept in memory from the first write on (a store defers loading them).
@@ -701,8 +708,10 @@ fn eager_headlines() -> headlines::HeadlineIndex {
     headlines::HeadlineIndex::with_max_entries(64 * 1024)
 }
 
-const MATCHINGS: [Matching; 6] = [
+const MATCHINGS: [Matching; 8] = [
     Matching::Deferred,
+    Matching::InARun,
+    Matching::AfterAKilledRun,
     Matching::InMemory,
     Matching::Reopened,
     Matching::Uncovered,
@@ -774,7 +783,9 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
     let path = dir.path().join("frontpage.db");
     let mut store = Store::open(&path).unwrap();
     store.headlines = match matching {
-        Matching::Uncovered => headlines::HeadlineIndex::with_max_entries(0),
+        Matching::Uncovered | Matching::InARun | Matching::AfterAKilledRun => {
+            headlines::HeadlineIndex::with_max_entries(0)
+        }
         Matching::Capped => headlines::HeadlineIndex::with_max_entries(20),
         Matching::Deferred => headlines::HeadlineIndex::default(),
         _ => eager_headlines(),
@@ -802,6 +813,7 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
         )
         .unwrap();
     let (one, two) = (rows[0].id, rows[1].id);
+    let mut run = None;
     match matching {
         Matching::InMemory | Matching::Uncovered | Matching::Deferred => {
             record(&mut store, one, vec![side_entry("k:One", first)]);
@@ -828,8 +840,24 @@ fn same_story_by(first: Side, second: Side, matching: Matching) -> bool {
             let mut other = Store::open(&path).unwrap();
             record(&mut other, one, vec![side_entry("k:One", first)]);
         }
+        Matching::InARun => {
+            run = store.begin_bulk_writes().unwrap();
+            record(&mut store, one, vec![side_entry("k:One", first)]);
+        }
+        Matching::AfterAKilledRun => {
+            let killed = store.begin_bulk_writes().unwrap();
+            record(&mut store, one, vec![side_entry("k:One", first)]);
+            drop(killed);
+            drop(store);
+            store = Store::open(&path).unwrap();
+            store.headlines = headlines::HeadlineIndex::with_max_entries(0);
+        }
     }
     record(&mut store, two, vec![side_entry("k:Two", second)]);
+    if matching == Matching::InARun {
+        drop(run);
+        store.end_bulk_writes().unwrap();
+    }
     story_of_key(&store, "k:One") == story_of_key(&store, "k:Two")
 }
 
@@ -1184,6 +1212,160 @@ fn patch_tuesday(group: &'static str, link: &'static str, published: &'static st
         title: "Microsoft fixes actively exploited Windows zero-day in November Patch Tuesday",
         published,
     }
+}
+
+/// Every `title_words` row, and the id through which the database says they are written.
+fn title_words_rows(store: &Store) -> (Vec<(String, i64, i64, i64)>, i64) {
+    let rows = store
+        .conn
+        .prepare("SELECT word, published_at, entry_id, bits FROM title_words ORDER BY 1, 2, 3")
+        .unwrap()
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let through = store
+        .conn
+        .query_row("SELECT through FROM title_words_written", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    (rows, through)
+}
+
+/// Three feeds' entries, recorded one feed a batch.
+fn record_three_feeds(fixture: &mut Fixture) {
+    let feeds = fixture.add_feeds(&[
+        ("Two", "https://two.example/feed"),
+        ("Three", "https://three.example/feed"),
+    ]);
+    let titles = [
+        "Kernel maintainers schedule the next long term release",
+        "Browser vendors agree on a common extension format",
+        "Database engine adds a faster write ahead log",
+    ];
+    for (index, (feed_id, title)) in feeds.into_iter().zip(titles).enumerate() {
+        let entries = vec![
+            entry(&format!("k:{index}"), title, "2026-11-27T10:00:00Z"),
+            entry(&format!("k:{index}b"), "", "2026-11-27T11:00:00Z"),
+        ];
+        record(&mut fixture.store, feed_id, entries);
+    }
+}
+
+/// In a run of batches the new entries' `title_words` rows wait, and the run's end writes
+/// the rows a batch would have written with each entry.
+#[test]
+fn a_run_of_batches_writes_the_headline_words_of_its_new_entries_at_its_end() {
+    let mut by_batch = fixture();
+    record_three_feeds(&mut by_batch);
+    let (expected, through) = title_words_rows(&by_batch.store);
+    assert_eq!(expected.len(), 18);
+    assert_eq!(
+        through, 6,
+        "every entry's rows are written: the untitled ones have none"
+    );
+
+    let mut in_a_run = fixture();
+    // (headlines matched in memory, as in a run past its first few hundred: matching through
+    // `title_words` would write the rows that wait first)
+    in_a_run.store.headlines = eager_headlines();
+    let run = in_a_run.store.begin_bulk_writes().unwrap();
+    record_three_feeds(&mut in_a_run);
+    assert_eq!(title_words_rows(&in_a_run.store), (vec![], 0));
+    drop(run);
+    in_a_run.store.end_bulk_writes().unwrap();
+    assert_eq!(title_words_rows(&in_a_run.store), (expected, through));
+}
+
+/// A run's new entries' rows are written at a commit once enough of them wait, so that
+/// what waits in memory stays bounded however long the run.
+#[test]
+fn the_headline_words_of_a_run_are_written_once_enough_entries_wait() {
+    let mut fixture = fixture();
+    fixture.store.headlines = eager_headlines();
+    fixture.store.titles = title_words::TitleWords::with_most_waiting(3);
+    let _run = fixture.store.begin_bulk_writes().unwrap();
+    record_three_feeds(&mut fixture);
+    let (rows, through) = title_words_rows(&fixture.store);
+    // (the second feed's commit finds three entries waiting, two with a headline)
+    assert_eq!((rows.len(), through), (12, 4));
+}
+
+/// A batch that rolls back after writing the rows of entries that earlier batches committed
+/// takes those rows back with it: they are written later all the same.
+#[test]
+fn headline_words_written_by_a_batch_that_rolls_back_are_written_again() {
+    let mut fixture = fixture();
+    fixture.store.headlines = headlines::HeadlineIndex::with_max_entries(0);
+    let feeds = fixture.add_feeds(&[("Two", "https://two.example/feed")]);
+    let (one, two) = (feeds[0], feeds[1]);
+    let now = at(NOW);
+    let run = fixture.store.begin_bulk_writes().unwrap();
+    record(
+        &mut fixture.store,
+        one,
+        vec![side_entry(
+            "k:One",
+            patch_tuesday("", "https://a.example/x", "2026-11-26T10:00:00Z"),
+        )],
+    );
+    let second = PreparedFeed::new(feed(vec![side_entry(
+        "k:Two",
+        patch_tuesday("", "https://b.example/y", "2026-11-26T11:00:00Z"),
+    )]));
+    {
+        let mut batch = fixture.store.batch().unwrap();
+        // Matching it reads `title_words`, so the first entry's rows are written first.
+        batch
+            .record_fetched(two, &second, &etag("\"1\""), 200, None, now, now)
+            .unwrap();
+        // Dropped without commit: rolled back.
+    }
+    assert_eq!(title_words_rows(&fixture.store), (vec![], 0));
+    drop(run);
+    fixture.store.end_bulk_writes().unwrap();
+    let (rows, through) = title_words_rows(&fixture.store);
+    assert_eq!(through, 1);
+    let words = crate::dedup::Headline::new(patch_tuesday("", "", "").title)
+        .words()
+        .len();
+    assert_eq!(rows.len(), words);
+    assert!(rows.iter().all(|row| row.2 == 1), "{rows:?}");
+}
+
+/// An entry edited while the rows of its first version wait ends up with its new headline's
+/// words only.
+#[test]
+fn an_entry_edited_while_its_headline_words_wait_keeps_only_its_new_words() {
+    let mut fixture = fixture();
+    fixture.store.headlines = eager_headlines();
+    let feed_id = fixture.feed_id;
+    let run = fixture.store.begin_bulk_writes().unwrap();
+    let first = "Kernel maintainers schedule the next long term release";
+    let edited = "Browser vendors agree on a common extension format";
+    record(
+        &mut fixture.store,
+        feed_id,
+        vec![entry("k:a", first, "2026-11-27T10:00:00Z")],
+    );
+    record(
+        &mut fixture.store,
+        feed_id,
+        vec![entry("k:a", edited, "2026-11-27T10:00:00Z")],
+    );
+    drop(run);
+    fixture.store.end_bulk_writes().unwrap();
+    let words: Vec<String> = title_words_rows(&fixture.store)
+        .0
+        .into_iter()
+        .map(|row| row.0)
+        .collect();
+    let mut expected = crate::dedup::Headline::new(edited).words().to_vec();
+    expected.sort();
+    assert_eq!(words, expected);
 }
 
 #[test]
@@ -2084,6 +2266,7 @@ fn migration_5_indexes_the_entries_stored_before_it() {
              DROP TRIGGER entries_fts_forget; DROP TABLE entries_fts;
              ALTER TABLE fetch_state DROP COLUMN body_digest;
              ALTER TABLE fetch_state DROP COLUMN ttl_minutes;
+             DROP TABLE title_words_written;
              PRAGMA user_version = 4;",
         )
         .unwrap();
@@ -2139,6 +2322,7 @@ fn migration_11_keeps_every_headline_word_without_the_index_by_entry() {
              CREATE INDEX title_words_by_entry ON title_words (entry_id);
              ALTER TABLE fetch_state DROP COLUMN body_digest;
              ALTER TABLE fetch_state DROP COLUMN ttl_minutes;
+             DROP TABLE title_words_written;
              PRAGMA user_version = 10;",
         )
         .unwrap();
@@ -2234,6 +2418,7 @@ fn a_match_through_title_words_may_share_the_skipped_words() {
                     "ALTER TABLE title_words DROP COLUMN bits;
                      ALTER TABLE fetch_state DROP COLUMN body_digest;
                      ALTER TABLE fetch_state DROP COLUMN ttl_minutes;
+                     DROP TABLE title_words_written;
                      PRAGMA user_version = 11;",
                 )
                 .unwrap();

@@ -27,6 +27,7 @@ use url::Url;
 use super::headlines::HeadlineIndex;
 use super::search::{self, PlainText};
 use super::stories::{self, StoryKeys, Work};
+use super::title_words::TitleWords;
 use super::{Checkpointer, Store, StoreError};
 use crate::model::{BodyDigest, FeedId, ParsedEntry, ParsedFeed, Timestamp, Validators};
 
@@ -175,14 +176,17 @@ pub struct Batch<'a> {
     work: Work,
     /// Where the batch's work is reported when it commits.
     last_work: &'a mut Work,
-    /// The connection's recent headlines, emptied if the batch does not commit.
+    /// The connection's recent headlines and waiting `title_words` rows, forgotten if the
+    /// batch does not commit.
     headlines: Guard<'a>,
 }
 
-/// Empties the headline index when a batch ends without committing: it would hold headlines
-/// the database does not.
+/// Empties the headline index and forgets the waiting `title_words` rows when a batch ends
+/// without committing: they would hold headlines the database does not, or miss rows it
+/// lost.
 struct Guard<'a> {
     headlines: &'a mut HeadlineIndex,
+    titles: &'a mut TitleWords,
     committed: bool,
 }
 
@@ -190,6 +194,7 @@ impl Drop for Guard<'_> {
     fn drop(&mut self) {
         if !self.committed {
             self.headlines.clear();
+            self.titles.forget();
         }
     }
 }
@@ -208,16 +213,21 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        self.headlines.check_version(&tx)?;
+        if self.headlines.check_version(&tx)? {
+            self.titles.forget();
+        }
+        let mut work = Work::default();
+        self.titles.begin(&tx, &mut work)?;
         Ok(Batch {
             tx,
             search: Vec::new(),
             search_bytes: 0,
             next_id: None,
-            work: Work::default(),
+            work,
             last_work: &mut self.last_work,
             headlines: Guard {
                 headlines: &mut self.headlines,
+                titles: &mut self.titles,
                 committed: false,
             },
         })
@@ -228,8 +238,11 @@ impl Store {
     /// and written again, and checkpoints mostly outside this connection: the returned
     /// [`Checkpointer`] runs them on a thread of its own until it is dropped, and the
     /// writer only finishes one when the log has grown large (`BULK_LOG_RESTART_BYTES`).
-    /// [`Store::end_bulk_writes`] restores the defaults.
+    /// The new entries' `title_words` rows wait past a batch's commit, to be written many
+    /// entries at a time (see `title_words.rs`). [`Store::end_bulk_writes`] writes what
+    /// waits and restores the defaults.
     pub fn begin_bulk_writes(&mut self) -> Result<Option<Checkpointer>, StoreError> {
+        self.titles.set_bulk(true);
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         let checkpointer = Checkpointer::start(&self.path)?;
@@ -246,9 +259,14 @@ impl Store {
         Ok(checkpointer)
     }
 
-    /// Returns to SQLite's default page cache and checkpoint interval (a publish after a
-    /// fetch needs no large cache).
+    /// Writes the `title_words` rows that wait, then returns to SQLite's default page cache
+    /// and checkpoint interval (a publish after a fetch needs no large cache).
     pub fn end_bulk_writes(&mut self) -> Result<(), StoreError> {
+        self.titles.set_bulk(false);
+        if self.titles.may_wait() {
+            // (an empty batch: its start reads what waits if unknown, its commit writes it)
+            self.batch()?.commit()?;
+        }
         self.conn.pragma_update(None, "cache_size", -2000)?;
         self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
         Ok(())
@@ -353,6 +371,7 @@ impl<'a> Batch<'a> {
         let tx = &self.tx;
         let work = &mut self.work;
         let headlines = &mut *self.headlines.headlines;
+        let titles = &mut *self.headlines.titles;
         // The statements run once a feed are cached too: a cold run stores a thousand feeds.
         // A feed with nothing stored yet (its first fetch, every feed of a cold one) has no
         // entry to find: one lookup instead of one per entry. Keys are unique within a
@@ -435,7 +454,7 @@ impl<'a> Batch<'a> {
                 None => {
                     let entry_id = match self.next_id {
                         Some(id) => id,
-                        None => first_free_id(tx)?,
+                        None => first_free_id(tx, titles.through())?,
                     };
                     self.next_id = Some(entry_id + 1);
                     (entry_id, EntryDates::new(entry, now, first_fetch))
@@ -453,7 +472,8 @@ impl<'a> Batch<'a> {
                     title: stored.title.as_deref(),
                 }),
             };
-            let placement = stories::place(tx, headlines, &written, keys, now.unix(), work)?;
+            let placement =
+                stories::place(tx, headlines, titles, &written, keys, now.unix(), work)?;
             // The columns both statements write, as ?1 to ?20; an insert adds ?21 to ?23.
             let link = entry.link.as_ref().map(Url::as_str);
             let comments = entry.comments.as_ref().map(Url::as_str);
@@ -499,7 +519,7 @@ impl<'a> Batch<'a> {
                 work.count(&update);
                 counts.changed += 1;
             }
-            stories::settle(tx, headlines, &written, keys, &placement, work)?;
+            stories::settle(tx, headlines, titles, &written, keys, &placement, work)?;
             self.search_bytes += derived.text.len();
             self.search.push(PendingSearch {
                 entry_id,
@@ -624,7 +644,8 @@ impl<'a> Batch<'a> {
         self.search_bytes
     }
 
-    /// Writes the batch's search words, then commits everything.
+    /// Writes the batch's search words (and the `title_words` rows that are due, see
+    /// `title_words.rs`), then commits everything.
     ///
     /// The words go in by entry id, the order FTS5 buffers them in: a row written below the
     /// last one written (an edited entry's delete and insert after the new entries of
@@ -636,6 +657,9 @@ impl<'a> Batch<'a> {
     /// Returns the text the batch held for the index, which it shares with the parsed feeds:
     /// dropping it frees what they have not (see [`SearchText`]).
     pub fn commit(mut self) -> Result<SearchText, StoreError> {
+        self.headlines
+            .titles
+            .before_commit(&self.tx, &mut self.work)?;
         self.search.sort_by_key(|pending| pending.entry_id);
         for pending in &self.search {
             search::index_entry(
@@ -663,12 +687,13 @@ pub struct SearchText {
 }
 
 /// The lowest id no entry or story has ever had, so a new entry's story can take the
-/// entry's own id.
-fn first_free_id(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+/// entry's own id; above `titles_through` too, so a new entry is one whose `title_words`
+/// rows wait (see `title_words.rs`).
+fn first_free_id(tx: &Transaction<'_>, titles_through: i64) -> rusqlite::Result<i64> {
     tx.query_row(
         "SELECT max(coalesce((SELECT max(id) FROM entries), 0),
-                    coalesce((SELECT max(id) FROM stories), 0)) + 1",
-        [],
+                    coalesce((SELECT max(id) FROM stories), 0), ?1) + 1",
+        [titles_through],
         |row| row.get(0),
     )
 }
