@@ -1246,11 +1246,20 @@ fn record_three_feeds(fixture: &mut Fixture) {
         "Browser vendors agree on a common extension format",
         "Database engine adds a faster write ahead log",
     ];
+    let regions = ["Europe", "Asia", "America"];
     for (index, (feed_id, title)) in feeds.into_iter().zip(titles).enumerate() {
-        let entries = vec![
-            entry(&format!("k:{index}"), title, "2026-11-27T10:00:00Z"),
-            entry(&format!("k:{index}b"), "", "2026-11-27T11:00:00Z"),
-        ];
+        let mut entries: Vec<ParsedEntry> = regions
+            .iter()
+            .map(|region| {
+                let title = format!("{title} in {region}");
+                entry(
+                    &format!("k:{index}{region}"),
+                    &title,
+                    "2026-11-27T10:00:00Z",
+                )
+            })
+            .collect();
+        entries.push(entry(&format!("k:{index}"), "", "2026-11-27T11:00:00Z"));
         record(&mut fixture.store, feed_id, entries);
     }
 }
@@ -1262,9 +1271,9 @@ fn a_run_of_batches_writes_the_headline_words_of_its_new_entries_at_its_end() {
     let mut by_batch = fixture();
     record_three_feeds(&mut by_batch);
     let (expected, through) = title_words_rows(&by_batch.store);
-    assert_eq!(expected.len(), 18);
+    assert_eq!(expected.len(), 63, "more than one insert's rows");
     assert_eq!(
-        through, 6,
+        through, 12,
         "every entry's rows are written: the untitled ones have none"
     );
 
@@ -1286,12 +1295,12 @@ fn a_run_of_batches_writes_the_headline_words_of_its_new_entries_at_its_end() {
 fn the_headline_words_of_a_run_are_written_once_enough_entries_wait() {
     let mut fixture = fixture();
     fixture.store.headlines = eager_headlines();
-    fixture.store.titles = title_words::TitleWords::with_most_waiting(3);
+    fixture.store.titles = title_words::TitleWords::with_most_waiting(4);
     let _run = fixture.store.begin_bulk_writes().unwrap();
     record_three_feeds(&mut fixture);
     let (rows, through) = title_words_rows(&fixture.store);
-    // (the second feed's commit finds three entries waiting, two with a headline)
-    assert_eq!((rows.len(), through), (12, 4));
+    // (the second feed's commit finds six headlines waiting, the third's three)
+    assert_eq!((rows.len(), through), (42, 8));
 }
 
 /// A batch that rolls back after writing the rows of entries that earlier batches committed
