@@ -6,8 +6,8 @@
 //! word and grows with the number of feeds: it was most of the cost of a cold fetch. This index
 //! holds the same postings as numbers in memory, for every entry published since
 //! `covers_from`; the part of a 5-day window before it is matched through `title_words`
-//! (which always holds every headline), so the index only ever speeds matching up and never
-//! changes its result.
+//! (which holds every headline whenever matching reads it: see `title_words.rs`), so the
+//! index only ever speeds matching up and never changes its result.
 //!
 //! **Memory is capped**: beyond [`MAX_ENTRIES`] (entries and words) the oldest half is
 //! dropped and `covers_from` moves forward, so a very large run matches more of its older entries

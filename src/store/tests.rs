@@ -1303,6 +1303,29 @@ fn the_headline_words_of_a_run_are_written_once_enough_entries_wait() {
     assert_eq!((rows.len(), through), (42, 8));
 }
 
+/// A run killed before writing its new entries' headline words leaves them to the next
+/// batch, which reads those entries back a few at a time and writes the rows a batch would
+/// have written with each entry.
+#[test]
+fn the_headline_words_a_killed_run_left_are_written_by_the_next_batch() {
+    let mut by_batch = fixture();
+    record_three_feeds(&mut by_batch);
+    let expected = title_words_rows(&by_batch.store);
+
+    let mut killed = fixture();
+    killed.store.headlines = eager_headlines();
+    let run = killed.store.begin_bulk_writes().unwrap();
+    record_three_feeds(&mut killed);
+    assert_eq!(title_words_rows(&killed.store), (vec![], 0));
+    drop(run);
+    // (the run's end never comes)
+    drop(killed.store);
+    let mut store = Store::open(&killed.path).unwrap();
+    store.titles = title_words::TitleWords::with_most_waiting(2);
+    store.batch().unwrap().commit().unwrap();
+    assert_eq!(title_words_rows(&store), expected);
+}
+
 /// A batch that rolls back after writing the rows of entries that earlier batches committed
 /// takes those rows back with it: they are written later all the same.
 #[test]
@@ -1331,6 +1354,10 @@ fn headline_words_written_by_a_batch_that_rolls_back_are_written_again() {
         batch
             .record_fetched(two, &second, &etag("\"1\""), 200, None, now, now)
             .unwrap();
+        assert!(
+            batch.title_words_count() > 0,
+            "the first entry's rows were written"
+        );
         // Dropped without commit: rolled back.
     }
     assert_eq!(title_words_rows(&fixture.store), (vec![], 0));

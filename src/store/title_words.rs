@@ -9,18 +9,24 @@
 //!
 //! A new entry's rows wait here instead, and are written in key order:
 //! - before matching reads `title_words` over a time window in which a waiting entry was
-//!   published ([`TitleWords::before_reading`]), so a match never misses one;
-//! - at a batch's commit once [`WAITING_ENTRIES`] entries wait, which bounds the memory;
+//!   published ([`TitleWords::before_reading`]), so a match never misses one (the first few
+//!   hundred headlines of a run are matched that way, before the headline index is loaded,
+//!   and past its cap most are: then what waits is written nearly as often as before);
+//! - at a batch's commit once [`WAITING_ENTRIES`] entries wait, so that what waits at a
+//!   commit is bounded (within a batch, by the batch too);
 //! - at every commit outside a run of batches (`Store::begin_bulk_writes`), and at the end of
 //!   one (`Store::end_bulk_writes`).
 //!
 //! **The database says which entries wait.** `title_words_written.through` (migration 14) is
 //! an entry id up to which every entry has its rows; it is raised in the transaction that
 //! writes them, and new entries get higher ids (`write::first_free_id`). What waits in memory
-//! is only a copy of the entries above it: it is dropped when a batch rolls back or another
-//! connection has committed, and read back from `entries` at the next batch, as it is after a
-//! run that was killed before writing its rows. So `title_words` is complete whenever it is
-//! read, and nothing is lost if a run stops anywhere.
+//! is only a copy of the committed entries above it: it is dropped when a batch fails to
+//! start, rolls back, or finds that another connection has committed, and the next batch
+//! reads the entries above `through` back from `entries` and writes their rows, as it does
+//! after a run that was killed before writing them. So `title_words` is complete whenever
+//! this version of frontpage reads it, and nothing is lost if a run stops anywhere. (An
+//! older frontpage opening the database would match without the rows of a killed run's
+//! last entries until a newer one writes them.)
 //!
 //! An edited entry's rows are replaced at once, as before: edits are few, and its old rows
 //! must go before anything reads them.
@@ -30,8 +36,8 @@ use rusqlite::{Transaction, params};
 use super::stories::{Work, Written, stored_word_bit};
 use crate::dedup::Headline;
 
-/// The most entries whose rows wait at a commit (about 80 bytes each, words included). A
-/// cold fetch of 1000 feeds (30,000 entries) writes its rows in four runs.
+/// The most entries whose rows wait at a commit (about 80 bytes each, words included): a
+/// cold fetch of 1000 feeds (30,000 entries) writes most of its rows in four runs.
 const WAITING_ENTRIES: usize = 8192;
 
 /// The new entries whose `title_words` rows are not written yet, for one connection.
@@ -106,9 +112,10 @@ impl TitleWords {
         self.through.unwrap_or(0)
     }
 
-    /// Called at the start of every batch: reads which entries wait when this connection
-    /// does not know, and takes back the entries of a run that stopped before writing their
-    /// rows (writing them in runs of [`WAITING_ENTRIES`]).
+    /// Called at the start of every batch: when this connection does not know which entries
+    /// wait, reads `through`, and writes the rows of the entries above it (a run's that
+    /// stopped before writing them, or this connection's own after a rollback), reading
+    /// them back from `entries` [`WAITING_ENTRIES`] at a time.
     pub(super) fn begin(&mut self, tx: &Transaction<'_>, work: &mut Work) -> rusqlite::Result<()> {
         if self.through.is_some() {
             return Ok(());

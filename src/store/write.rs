@@ -217,7 +217,11 @@ impl Store {
             self.titles.forget();
         }
         let mut work = Work::default();
-        self.titles.begin(&tx, &mut work)?;
+        if let Err(error) = self.titles.begin(&tx, &mut work) {
+            // (what it raised in memory is rolled back with the transaction)
+            self.titles.forget();
+            return Err(error.into());
+        }
         Ok(Batch {
             tx,
             search: Vec::new(),
@@ -242,7 +246,6 @@ impl Store {
     /// entries at a time (see `title_words.rs`). [`Store::end_bulk_writes`] writes what
     /// waits and restores the defaults.
     pub fn begin_bulk_writes(&mut self) -> Result<Option<Checkpointer>, StoreError> {
-        self.titles.set_bulk(true);
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         let checkpointer = Checkpointer::start(&self.path)?;
@@ -256,16 +259,23 @@ impl Store {
                 BULK_LOG_RESTART_BYTES / page_size.max(512),
             )?;
         }
+        self.titles.set_bulk(true);
         Ok(checkpointer)
     }
 
     /// Writes the `title_words` rows that wait, then returns to SQLite's default page cache
     /// and checkpoint interval (a publish after a fetch needs no large cache).
+    ///
+    /// Rows that cannot be written now (the database busy or failing) do not fail the run:
+    /// the database says which entries still need them, and the next batch writes them.
     pub fn end_bulk_writes(&mut self) -> Result<(), StoreError> {
         self.titles.set_bulk(false);
         if self.titles.may_wait() {
             // (an empty batch: its start reads what waits if unknown, its commit writes it)
-            self.batch()?.commit()?;
+            let written = self.batch().and_then(Batch::commit);
+            if let Err(error) = written {
+                tracing::debug!("headline words left for the next run: {error}");
+            }
         }
         self.conn.pragma_update(None, "cache_size", -2000)?;
         self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
@@ -676,6 +686,16 @@ impl<'a> Batch<'a> {
         Ok(SearchText {
             _pending: std::mem::take(&mut self.search),
         })
+    }
+}
+
+#[cfg(test)]
+impl Batch<'_> {
+    /// How many `title_words` rows this batch's transaction sees.
+    pub(super) fn title_words_count(&self) -> i64 {
+        self.tx
+            .query_row("SELECT count(*) FROM title_words", [], |row| row.get(0))
+            .unwrap_or(-1)
     }
 }
 
