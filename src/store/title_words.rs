@@ -152,6 +152,11 @@ impl TitleWords {
 
     /// Records the headline words of an entry just written (replacing an edited entry's
     /// old ones): a new entry's rows wait, an edited entry's are written now.
+    ///
+    /// `title_words` has no index by entry and no foreign key (migration 11: each was a
+    /// b-tree write per word), so an edited entry's old rows are found by its old title's
+    /// words and publish time; rows of a deleted entry would stay (nothing deletes entries)
+    /// and could never match, since matching checks every candidate's own title.
     pub(super) fn record(
         &mut self,
         tx: &Transaction<'_>,
