@@ -764,25 +764,21 @@ pub fn fetch_planned(
     // (writes the headline words that wait for the entries stored)
     let ended = store.end_bulk_writes();
     // A writer's failure stops the fetches, so it is the one to report when both failed.
-    match (report, read, ended) {
-        (Err(error), read, ended) => {
-            if let Err(read_error) = read {
-                tracing::debug!("reading the feeds to fetch failed too: {read_error}");
-            }
-            if let Err(end_error) = ended {
-                tracing::debug!("ending the run's writes failed too: {end_error}");
-            }
+    let outcome = match (report, read) {
+        (Err(error), Err(read_error)) => {
+            tracing::debug!("reading the feeds to fetch failed too: {read_error}");
+            Err(error)
+        }
+        (report, read) => read.and(report),
+    };
+    match (outcome, ended) {
+        (Err(error), Err(end_error)) => {
+            tracing::debug!("ending the run's writes failed too: {end_error}");
             Err(error.into())
         }
-        (Ok(_), Err(read_error), ended) => {
-            if let Err(end_error) = ended {
-                tracing::debug!("ending the run's writes failed too: {end_error}");
-            }
-            Err(read_error.into())
-        }
-        (Ok(report), Ok(()), ended) => {
+        (outcome, ended) => {
             ended?;
-            Ok(report)
+            Ok(outcome?)
         }
     }
 }

@@ -189,13 +189,12 @@ impl TitleWords {
         let Some(headline) = headline else {
             return Ok(());
         };
-        let mut insert = insert_statement(tx)?;
         let bits = bits_of(headline.words().iter().map(String::as_str));
-        for word in headline.words() {
-            insert.execute(params![word, written.published, written.id, bits])?;
-        }
-        work.count(&insert);
-        Ok(())
+        let rows = headline
+            .words()
+            .iter()
+            .map(|word| (word.as_str(), written.published, written.id, bits));
+        insert_one_by_one(tx, rows, work)
     }
 
     /// Writes what waits if an entry that waits was published between `from` and `to`
@@ -305,17 +304,16 @@ impl TitleWords {
             insert_many.execute(values.as_slice())?;
         }
         work.count(&insert_many);
-        let mut insert = insert_statement(tx)?;
-        for &(entry, word) in chunks.remainder() {
+        let rest = chunks.remainder().iter().map(|&(entry, word)| {
             let waiting = &self.waiting[entry as usize];
-            insert.execute(params![
+            (
                 self.word(word),
                 waiting.published,
                 waiting.entry_id,
-                waiting.bits
-            ])?;
-        }
-        work.count(&insert);
+                waiting.bits,
+            )
+        });
+        insert_one_by_one(tx, rest, work)?;
         let mut raise = tx.prepare_cached("UPDATE title_words_written SET through = ?1")?;
         raise.execute(params![self.highest])?;
         work.count(&raise);
@@ -339,13 +337,21 @@ fn insert_many_sql() -> String {
     )
 }
 
-fn insert_statement<'t>(
-    tx: &'t Transaction<'_>,
-) -> rusqlite::Result<rusqlite::CachedStatement<'t>> {
-    tx.prepare_cached(
+/// Inserts `rows` (word, publish time, entry id, bits), a statement each.
+fn insert_one_by_one<'w>(
+    tx: &Transaction<'_>,
+    rows: impl Iterator<Item = (&'w str, i64, i64, i64)>,
+    work: &mut Work,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO title_words (word, published_at, entry_id, bits)
          VALUES (?1, ?2, ?3, ?4)",
-    )
+    )?;
+    for (word, published, entry_id, bits) in rows {
+        insert.execute(params![word, published, entry_id, bits])?;
+    }
+    work.count(&insert);
+    Ok(())
 }
 
 /// The bits of a headline's words, which each of its rows carries.
