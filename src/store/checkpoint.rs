@@ -17,7 +17,11 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 /// How often the log is copied into the database during a run.
-const INTERVAL: Duration = Duration::from_millis(250);
+///
+/// What the thread has not copied when the log passes 64 MiB, the writer copies itself, on
+/// the run's critical path: every 100 ms instead of every 250 took 4 % off a cold fetch of
+/// 1000 feeds (6 pairs), and 1000 ms added 8 %; every 40 ms was no faster than 100.
+const INTERVAL: Duration = Duration::from_millis(100);
 
 /// The checkpointing thread; stops (after a last checkpoint) when dropped.
 pub struct Checkpointer {
