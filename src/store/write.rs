@@ -178,7 +178,7 @@ pub struct Batch<'a> {
     last_work: &'a mut Work,
     /// The connection's recent headlines and waiting `title_words` rows, forgotten if the
     /// batch does not commit.
-    headlines: Guard<'a>,
+    memory: Guard<'a>,
 }
 
 /// Empties the headline index and forgets the waiting `title_words` rows when a batch ends
@@ -229,7 +229,7 @@ impl Store {
             next_id: None,
             work,
             last_work: &mut self.last_work,
-            headlines: Guard {
+            memory: Guard {
                 headlines: &mut self.headlines,
                 titles: &mut self.titles,
                 committed: false,
@@ -380,8 +380,8 @@ impl<'a> Batch<'a> {
         let mut counts = EntryCounts::default();
         let tx = &self.tx;
         let work = &mut self.work;
-        let headlines = &mut *self.headlines.headlines;
-        let titles = &mut *self.headlines.titles;
+        let headlines = &mut *self.memory.headlines;
+        let titles = &mut *self.memory.titles;
         // The statements run once a feed are cached too: a cold run stores a thousand feeds.
         // A feed with nothing stored yet (its first fetch, every feed of a cold one) has no
         // entry to find: one lookup instead of one per entry. Keys are unique within a
@@ -667,9 +667,7 @@ impl<'a> Batch<'a> {
     /// Returns the text the batch held for the index, which it shares with the parsed feeds:
     /// dropping it frees what they have not (see [`SearchText`]).
     pub fn commit(mut self) -> Result<SearchText, StoreError> {
-        self.headlines
-            .titles
-            .before_commit(&self.tx, &mut self.work)?;
+        self.memory.titles.before_commit(&self.tx, &mut self.work)?;
         self.search.sort_by_key(|pending| pending.entry_id);
         for pending in &self.search {
             search::index_entry(
@@ -681,7 +679,7 @@ impl<'a> Batch<'a> {
             )?;
         }
         self.tx.commit()?;
-        self.headlines.committed = true;
+        self.memory.committed = true;
         *self.last_work = self.work;
         Ok(SearchText {
             _pending: std::mem::take(&mut self.search),
