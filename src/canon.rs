@@ -526,25 +526,30 @@ pub struct KeyParts<'a> {
     pub content: Option<&'a str>,
 }
 
-/// The kinds of key, most trusted first, with the prefix each key carries.
+/// The kinds of key that identify an entry when no other entry of the document shares them,
+/// most trusted first, with the prefix each key carries. The content key
+/// ([`CONTENT_PREFIX`]) is the last resort: see [`entry_keys`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KeyKind {
     Guid,
     Link,
     Title,
-    Content,
 }
 
 impl KeyKind {
+    const ALL: [KeyKind; 3] = [KeyKind::Guid, KeyKind::Link, KeyKind::Title];
+
     fn prefix(self) -> &'static str {
         match self {
             KeyKind::Guid => "g:",
             KeyKind::Link => "l:",
             KeyKind::Title => "t:",
-            KeyKind::Content => "c:",
         }
     }
 }
+
+/// The prefix of a content key.
+const CONTENT_PREFIX: &str = "c:";
 
 /// frontpage's own key for every entry of ONE feed document, in the same order.
 ///
@@ -571,7 +576,7 @@ pub fn entry_keys(parts: &[KeyParts]) -> Vec<EntryKey> {
     // so it needs no count, and most entries never hash their whole content.
     let candidates: Vec<[Option<String>; 3]> = parts
         .iter()
-        .map(|part| IDENTIFYING.map(|kind| candidate_key(part, kind)))
+        .map(|part| KeyKind::ALL.map(|kind| candidate_key(part, kind)))
         .collect();
 
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -597,10 +602,6 @@ pub fn entry_keys(parts: &[KeyParts]) -> Vec<EntryKey> {
     keys
 }
 
-/// The kinds of key that identify an entry only when no other entry of the document shares
-/// them, most trusted first; the content key is the last resort (see [`entry_keys`]).
-const IDENTIFYING: [KeyKind; 3] = [KeyKind::Guid, KeyKind::Link, KeyKind::Title];
-
 /// The key of one kind for an entry, when the entry has that field.
 fn candidate_key(part: &KeyParts, kind: KeyKind) -> Option<String> {
     let body = match kind {
@@ -618,14 +619,13 @@ fn candidate_key(part: &KeyParts, kind: KeyKind) -> Option<String> {
             // U+001F (unit separator) cannot occur in a plain-text title.
             hash_hex(&format!("{title}\u{1f}{published}"))
         }
-        KeyKind::Content => return Some(content_key(part.content.unwrap_or(""))),
     };
     Some(format!("{}{body}", kind.prefix()))
 }
 
 /// The `c:` key of a content string.
 fn content_key(content: &str) -> String {
-    format!("{}{}", KeyKind::Content.prefix(), hash_hex(content))
+    format!("{CONTENT_PREFIX}{}", hash_hex(content))
 }
 
 /// The part of a guid that identifies the entry: trimmed, and without an http(s) scheme.
@@ -1409,19 +1409,15 @@ mod tests {
     /// The rule as `entry_keys` documents it, taken literally: every kind of key counted,
     /// content keys included.
     fn keys_counting_content(parts: &[KeyParts]) -> Vec<String> {
-        let kinds = [
-            KeyKind::Guid,
-            KeyKind::Link,
-            KeyKind::Title,
-            KeyKind::Content,
-        ];
         let candidates: Vec<Vec<Option<String>>> = parts
             .iter()
             .map(|part| {
-                kinds
+                let mut keys: Vec<Option<String>> = KeyKind::ALL
                     .iter()
                     .map(|&kind| candidate_key(part, kind))
-                    .collect()
+                    .collect();
+                keys.push(Some(content_key(part.content.unwrap_or(""))));
+                keys
             })
             .collect();
         let mut counts: HashMap<&str, usize> = HashMap::new();
