@@ -1409,29 +1409,29 @@ mod tests {
     /// The rule as `entry_keys` documents it, taken literally: every kind of key counted,
     /// content keys included.
     fn keys_counting_content(parts: &[KeyParts]) -> Vec<String> {
-        let candidates: Vec<Vec<Option<String>>> = parts
+        // Each entry's guid, link and title keys (where it has them), then its content key,
+        // which every entry has.
+        let candidates: Vec<Vec<String>> = parts
             .iter()
             .map(|part| {
-                let mut keys: Vec<Option<String>> = KeyKind::ALL
+                KeyKind::ALL
                     .iter()
-                    .map(|&kind| candidate_key(part, kind))
-                    .collect();
-                keys.push(Some(content_key(part.content.unwrap_or(""))));
-                keys
+                    .filter_map(|&kind| candidate_key(part, kind))
+                    .chain([content_key(part.content.unwrap_or(""))])
+                    .collect()
             })
             .collect();
         let mut counts: HashMap<&str, usize> = HashMap::new();
-        for key in candidates.iter().flatten().flatten() {
+        for key in candidates.iter().flatten() {
             *counts.entry(key.as_str()).or_default() += 1;
         }
         let mut used = HashSet::new();
         candidates
             .iter()
             .map(|keys| {
-                let unique = keys.iter().flatten().find(|key| counts[key.as_str()] == 1);
-                let base = unique
-                    .cloned()
-                    .unwrap_or_else(|| keys[3].clone().unwrap_or_default());
+                let unique = keys.iter().find(|key| counts[key.as_str()] == 1);
+                // No key is unique: the last, the content key, is the entry's anyway.
+                let base = unique.or(keys.last()).cloned().unwrap_or_default();
                 let key = unused_variant(&base, &used);
                 used.insert(key.clone());
                 key
